@@ -77,6 +77,27 @@ class Article:
 
 
 @dataclass
+class ArticleRef:
+    """An article without its text, with its source's category and its story: what listings,
+    search results and coverage charts need (loading every text for them would be wasteful)."""
+
+    id: int
+    url: str
+    title: str
+    outlet: str
+    published_at: datetime | None
+    fetched_at: datetime
+    category: str = ""  # the category of the source it came from ("" when none)
+    story_id: int | None = None
+    carriers: list[Carrier] = field(default_factory=list)
+    snippet: str = ""  # search results only: matched text, hits between \ue000 and \ue001
+
+    @property
+    def when(self) -> datetime:
+        return self.published_at or self.fetched_at
+
+
+@dataclass
 class FetchOutcome:
     """What one ingest of one source did; the CLI summarises these."""
 

@@ -26,6 +26,8 @@ class FetchSettings:
     allow_private: bool = False  # fetch from loopback/private addresses (demo and tests only)
     per_host_delay: float = 1.0  # seconds between requests to one host
     fetch_pages: bool = True  # fetch each feed entry's page for the full text
+    interval: int = 900  # seconds between two polls of a source (`fetch --due`)
+    workers: int = 4  # sources fetched at the same time (one host is still polled politely)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class WriteSettings:
     timeout: float = 120.0
     max_tokens: int = 700
     temperature: float = 0.2
+    context_tokens: int = 0  # the model's context window; 0: ask the server, else assume 4096
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,55 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX citations_version ON citations(version_id);
     """,
+    # 2: full-text search (FTS5) over articles and stories, for the web's search page. Triggers
+    # keep both indexes in step with every write, whoever writes; existing rows are backfilled.
+    # A story is indexed under its id: headline, plus the text of its latest written version.
+    """
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, outlet, content='articles', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title, text, outlet)
+        VALUES (new.id, new.title, new.text, new.outlet);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text, outlet)
+        VALUES ('delete', old.id, old.title, old.text, old.outlet);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text, outlet ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title, text, outlet)
+        VALUES ('delete', old.id, old.title, old.text, old.outlet);
+        INSERT INTO articles_fts (rowid, title, text, outlet)
+        VALUES (new.id, new.title, new.text, new.outlet);
+    END;
+    INSERT INTO articles_fts (articles_fts) VALUES ('rebuild');
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        headline, body, tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts (rowid, headline, body) VALUES (new.id, new.headline, '');
+    END;
+    CREATE TRIGGER stories_fts_headline AFTER UPDATE OF headline ON stories BEGIN
+        UPDATE stories_fts SET headline = new.headline WHERE rowid = new.id;
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        DELETE FROM stories_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER stories_fts_version AFTER INSERT ON story_versions BEGIN
+        UPDATE stories_fts SET body = (
+            SELECT COALESCE(group_concat(value, ' '), '') FROM json_tree(new.story_json)
+            WHERE key IN ('text', 'summary', 'speaker', 'value') AND type = 'text'
+        ) WHERE rowid = new.story_id;
+    END;
+    INSERT INTO stories_fts (rowid, headline, body)
+    SELECT s.id, s.headline, COALESCE((
+        SELECT group_concat(j.value, ' ') FROM story_versions v, json_tree(v.story_json) j
+        WHERE v.story_id = s.id
+          AND v.version = (SELECT MAX(version) FROM story_versions WHERE story_id = s.id)
+          AND j.key IN ('text', 'summary', 'speaker', 'value') AND j.type = 'text'
+    ), '') FROM stories s;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,6 +8,7 @@ multi-row change is one transaction, so a crash loses at most the change in flig
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ import numpy as np
 
 from newsdesk.models import (
     Article,
+    ArticleRef,
     Carrier,
     Source,
     StoryCluster,
@@ -258,6 +260,11 @@ class Store:
                 out.append(row["id"])
         return out
 
+    def simhashes(self) -> tuple[list[int], list[int]]:
+        """Ids and SimHashes of all articles, for a near-duplicate scan in memory."""
+        rows = self._conn.execute("SELECT id, simhash FROM articles ORDER BY id").fetchall()
+        return [r[0] for r in rows], [_unsigned(r[1]) for r in rows]
+
     def get_article(self, article_id: int) -> Article | None:
         found = self.get_articles([article_id])
         return found[0] if found else None
@@ -481,6 +488,159 @@ class Store:
             changes=[VerifiedChange(c["kind"], c["text"]) for c in json.loads(row["changes_json"])],
         )
 
+    # ------------------------------------------------------------ reading: web, feeds, digest
+
+    def get_stories(self, ids: Iterable[int]) -> list[StoryCluster]:
+        """Stories by id, in the order asked (missing ids are skipped), in two queries."""
+        ids = list(ids)
+        rows: dict[int, sqlite3.Row] = {}
+        members: dict[int, list[int]] = {i: [] for i in ids}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(f"SELECT * FROM stories WHERE id IN ({marks})", chunk):
+                rows[row["id"]] = row
+            for row in self._conn.execute(
+                    "SELECT s.story_id, s.article_id FROM story_articles s"
+                    f" JOIN articles a ON a.id = s.article_id WHERE s.story_id IN ({marks})"
+                    " ORDER BY COALESCE(a.published_at, a.fetched_at), a.id", chunk):
+                members[row[0]].append(row[1])
+        return [StoryCluster(id=i, article_ids=members[i], first_seen=_dt(rows[i]["first_seen"]),
+                             last_seen=_dt(rows[i]["last_seen"]), status=rows[i]["status"],
+                             merged_into=rows[i]["merged_into"], headline=rows[i]["headline"])
+                for i in ids if i in rows]
+
+    def story_stamps(self, story_ids: Iterable[int]) -> dict[int, str]:
+        """A value per story that changes whenever the story does (its articles, versions,
+        status or headline): lets readers cache what they built from it."""
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                    "SELECT id, updated_at, status, headline, merged_into FROM stories"
+                    f" WHERE id IN ({marks})", chunk):
+                out[row[0]] = f"{row[1]}|{row[2]}|{row[4]}|{row[3]}"
+        return out
+
+    def latest_versions(self, story_ids: Iterable[int]) -> dict[int, StoryVersion]:
+        """The latest version of each story that has one, in one query per 500 stories."""
+        out: dict[int, StoryVersion] = {}
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                    "SELECT v.* FROM story_versions v JOIN (SELECT story_id, MAX(version) AS top"
+                    f" FROM story_versions WHERE story_id IN ({marks}) GROUP BY story_id) m"
+                    " ON m.story_id = v.story_id AND m.top = v.version", chunk):
+                out[row["story_id"]] = self._version(row)
+        return out
+
+    def story_article_refs(self, story_ids: Iterable[int]) -> dict[int, list[ArticleRef]]:
+        """Each story's articles without their text (oldest first), with source categories
+        and the other outlets that carried them."""
+        ids = list(story_ids)
+        out: dict[int, list[ArticleRef]] = {i: [] for i in ids}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            refs = [self._ref(row) for row in self._conn.execute(
+                f"SELECT {_REF_COLUMNS} FROM articles a {_REF_JOINS}"
+                f" WHERE sa.story_id IN ({marks})"
+                " ORDER BY COALESCE(a.published_at, a.fetched_at), a.id", chunk)]
+            self._add_carriers(refs)
+            for ref in refs:
+                out[ref.story_id].append(ref)  # type: ignore[index]
+        return out
+
+    def active_story_ids(self, since: datetime | None = None, category: str | None = None,
+                         outlet: str | None = None, limit: int | None = None) -> list[int]:
+        """Ids of live stories (not merged or emptied), most recently active first; optionally
+        only those with an article from a source of ``category`` or by ``outlet`` (directly or
+        as a carrier of syndicated copy)."""
+        sql = "SELECT s.id FROM stories s WHERE s.status NOT IN ('merged', 'empty')"
+        args: list = []
+        if since:
+            sql += " AND s.last_seen >= ?"
+            args.append(_iso(since))
+        if category is not None:
+            sql += (" AND EXISTS (SELECT 1 FROM story_articles sa JOIN articles a"
+                    " ON a.id = sa.article_id JOIN sources src ON src.id = a.source_id"
+                    " WHERE sa.story_id = s.id AND src.category = ?)")
+            args.append(category)
+        if outlet is not None:
+            sql += (" AND EXISTS (SELECT 1 FROM story_articles sa JOIN articles a"
+                    " ON a.id = sa.article_id WHERE sa.story_id = s.id AND (a.outlet = ?"
+                    " OR EXISTS (SELECT 1 FROM carriers c WHERE c.article_id = a.id"
+                    " AND c.outlet = ?)))")
+            args.extend([outlet, outlet])
+        sql += " ORDER BY s.last_seen DESC, s.id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [r[0] for r in self._conn.execute(sql, args)]
+
+    def categories(self) -> list[tuple[str, int]]:
+        """(category, number of sources) for every non-empty source category, by name."""
+        return [(r[0], r[1]) for r in self._conn.execute(
+            "SELECT category, COUNT(*) FROM sources WHERE category != '' GROUP BY category"
+            " ORDER BY category COLLATE NOCASE")]
+
+    def outlet_counts(self) -> list[tuple[str, int, datetime | None]]:
+        """(outlet, articles, latest article time) for every outlet that published or carried
+        an article, by name."""
+        rows = self._conn.execute(
+            "SELECT outlet, COUNT(*), MAX(t) FROM ("
+            " SELECT outlet, COALESCE(published_at, fetched_at) AS t FROM articles"
+            " UNION ALL SELECT c.outlet, COALESCE(c.published_at, a.published_at, a.fetched_at)"
+            " FROM carriers c JOIN articles a ON a.id = c.article_id"
+            ") WHERE outlet != '' GROUP BY outlet ORDER BY outlet COLLATE NOCASE")
+        return [(r[0], r[1], _dt(r[2])) for r in rows]
+
+    def search_stories(self, query: str, limit: int = 50) -> list[int]:
+        """Live stories whose headline or latest written text match ``query`` (plain words,
+        all required, the last one as a prefix), best match first."""
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._conn.execute(
+            "SELECT f.rowid FROM stories_fts f JOIN stories s ON s.id = f.rowid"
+            " WHERE stories_fts MATCH ? AND s.status NOT IN ('merged', 'empty')"
+            " ORDER BY bm25(stories_fts, 4.0, 1.0) LIMIT ?", (match, limit))
+        return [r[0] for r in rows]
+
+    def search_articles(self, query: str, limit: int = 50) -> list[ArticleRef]:
+        """Articles whose title, text or outlet match ``query``, best match first, each with a
+        snippet of its text (matched words between U+E000 and U+E001)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        rows = self._conn.execute(
+            "WITH hits AS (SELECT rowid AS id, bm25(articles_fts, 5.0, 1.0, 2.0) AS rank,"
+            " snippet(articles_fts, 1, char(57344), char(57345), '…', 24) AS snip"
+            " FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?)"
+            f" SELECT {_REF_COLUMNS}, h.snip FROM hits h JOIN articles a ON a.id = h.id"
+            f" {_REF_JOINS} ORDER BY h.rank", (match, limit))
+        refs = []
+        for row in rows:
+            ref = self._ref(row)
+            ref.snippet = row["snip"] or ""
+            refs.append(ref)
+        self._add_carriers(refs)
+        return refs
+
+    def _add_carriers(self, refs: list[ArticleRef]) -> None:
+        by_id = {r.id: r for r in refs}
+        for chunk in _chunks(list(by_id), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                    f"SELECT * FROM carriers WHERE article_id IN ({marks}) ORDER BY rowid", chunk):
+                by_id[row["article_id"]].carriers.append(
+                    Carrier(row["outlet"], row["url"], row["title"], _dt(row["published_at"])))
+
+    @staticmethod
+    def _ref(row: sqlite3.Row) -> ArticleRef:
+        return ArticleRef(
+            id=row["id"], url=row["url"], title=row["title"], outlet=row["outlet"],
+            published_at=_dt(row["published_at"]), fetched_at=_dt(row["fetched_at"]) or utcnow(),
+            category=row["category"] or "", story_id=row["story_id"])
+
 
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
@@ -488,5 +648,36 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _statements(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit our transaction)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """Split a migration into statements (executescript would commit our transaction).
+
+    A trigger's body has semicolons of its own, so pieces are joined until SQLite itself
+    says the statement is complete.
+    """
+    out: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                out.append(pending.strip())
+            pending = ""
+    return out
+
+
+# An ArticleRef's columns, and the joins that give them (after "FROM articles a").
+_REF_COLUMNS = ("a.id, a.url, a.title, a.outlet, a.published_at, a.fetched_at, src.category,"
+                " sa.story_id")
+_REF_JOINS = ("LEFT JOIN sources src ON src.id = a.source_id"
+              " LEFT JOIN story_articles sa ON sa.article_id = a.id")
+
+
+def fts_query(text: str) -> str:
+    """A reader's words as a safe FTS5 query: every word required, the last one also as a
+    prefix (so "harb" finds "harbour"); FTS5 operators and quotes typed by the reader are
+    treated as plain words, so no input can make the query fail."""
+    words = re.findall(r"\w+", text.lower())[:12]
+    if not words:
+        return ""
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
