@@ -17,7 +17,7 @@ from newsdesk.models import StoryVersion
 from newsdesk.publish.changes import describe_changes
 from newsdesk.settings import Settings
 from newsdesk.store import Store
-from newsdesk.write import get_writer
+from newsdesk.write.base import get_writer
 
 
 @dataclass
