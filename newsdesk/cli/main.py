@@ -10,7 +10,7 @@ from newsdesk import __version__
 from newsdesk.cli.common import app, state
 
 # Each module adds its commands to `app` / `eval_app` when imported.
-from newsdesk.cli import demo, ingest  # noqa: E402,F401  isort: skip
+from newsdesk.cli import demo, ingest, publish, run, stories, verify, write  # noqa: E402,F401  isort: skip
 
 
 def _version(value: bool) -> None:

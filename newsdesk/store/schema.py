@@ -153,6 +153,34 @@ MIGRATIONS: list[str] = [
           AND j.key IN ('text', 'summary', 'speaker', 'value') AND j.type = 'text'
     ), '') FROM stories s;
     """,
+    # 3: unattended running (``newsdesk run``): one row per run, for ``newsdesk status``; and,
+    # per story, the articles it was last written from, so a story whose articles changed but
+    # whose rewrite was cut short (a crash, a power cut, a failing writer) is rewritten later.
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL DEFAULT '',
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL,
+        ended_at TEXT,
+        state TEXT NOT NULL DEFAULT 'running',
+        cycles INTEGER NOT NULL DEFAULT 0,
+        polls INTEGER NOT NULL DEFAULT 0,
+        new_articles INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        versions INTEGER NOT NULL DEFAULT 0,
+        last_cycle_json TEXT NOT NULL DEFAULT '{}',
+        message TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE story_writes (
+        story_id INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        article_ids_json TEXT NOT NULL,
+        written_at TEXT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        error TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -640,6 +640,138 @@ class Store:
             id=row["id"], url=row["url"], title=row["title"], outlet=row["outlet"],
             published_at=_dt(row["published_at"]), fetched_at=_dt(row["fetched_at"]) or utcnow(),
             category=row["category"] or "", story_id=row["story_id"])
+
+    # ------------------------------------------------------------ unattended runs (newsdesk run)
+
+    def set_source_interval(self, source_id: int, seconds: int | None) -> bool:
+        """Poll a source every ``seconds`` (None: the configured default). A poll scheduled
+        later than one new interval from now is brought forward. False if no such source."""
+        now = utcnow()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT next_fetch_at FROM sources WHERE id = ?",
+                               (source_id,)).fetchone()
+            if row is None:
+                return False
+            due = _dt(row["next_fetch_at"])
+            if seconds is not None and due is not None and due > now + timedelta(seconds=seconds):
+                due = now + timedelta(seconds=seconds)
+            conn.execute("UPDATE sources SET interval_seconds = ?, next_fetch_at = ? WHERE id = ?",
+                         (seconds, _iso(due), source_id))
+        return True
+
+    def fetch_errors(self, limit: int = 20) -> list[dict]:
+        """The latest failed fetches, newest first, with their source's name."""
+        rows = self._conn.execute(
+            "SELECT f.*, COALESCE(NULLIF(s.outlet, ''), NULLIF(s.title, ''), s.url) AS source"
+            " FROM fetch_log f LEFT JOIN sources s ON s.id = f.source_id WHERE f.ok = 0"
+            " ORDER BY f.id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def count_unassigned_articles(self) -> int:
+        """Articles not in any story yet (the grouping step's backlog)."""
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM articles a WHERE NOT EXISTS"
+            " (SELECT 1 FROM story_articles s WHERE s.article_id = a.id)").fetchone()[0]
+
+    def mark_story_written(self, story_id: int, article_ids: Iterable[int],
+                           error: str = "") -> None:
+        """Record that a story was written (or, with ``error``, that writing it failed) from
+        exactly these articles; failures from the same articles are counted."""
+        ids = json.dumps(sorted(set(article_ids)))
+        with self.transaction() as conn:
+            failures = 0
+            if error:
+                row = conn.execute("SELECT article_ids_json, failures FROM story_writes"
+                                   " WHERE story_id = ?", (story_id,)).fetchone()
+                same = row is not None and row["article_ids_json"] == ids
+                failures = (row["failures"] if same else 0) + 1
+            conn.execute(
+                "INSERT OR REPLACE INTO story_writes (story_id, article_ids_json, written_at,"
+                " failures, error) VALUES (?, ?, ?, ?, ?)",
+                (story_id, ids, _iso(utcnow()), failures, error[:2000]))
+
+    def stories_awaiting_rewrite(self, max_failures: int = 3) -> list[int]:
+        """Live stories whose articles are not the ones they were last written from: a rewrite
+        that a crash cut short, or one that failed (retried ``max_failures`` times at most,
+        until the story's articles change again). Stories that ``mark_story_written`` never
+        saw are compared with the articles of their latest version."""
+        members: dict[int, set[int]] = {}
+        for story_id, article_id in self._conn.execute(
+                "SELECT sa.story_id, sa.article_id FROM story_articles sa JOIN stories s"
+                " ON s.id = sa.story_id WHERE s.status NOT IN ('merged', 'empty')"):
+            members.setdefault(story_id, set()).add(article_id)
+        written = {r[0]: (set(json.loads(r[1])), r[2]) for r in self._conn.execute(
+            "SELECT story_id, article_ids_json, failures FROM story_writes")}
+        unseen = [i for i in members if i not in written]
+        versioned: dict[int, set[int]] = {}
+        for chunk in _chunks(unseen, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                    "SELECT v.story_id, v.article_ids_json FROM story_versions v JOIN"
+                    " (SELECT story_id, MAX(version) AS top FROM story_versions"
+                    f" WHERE story_id IN ({marks}) GROUP BY story_id) m"
+                    " ON m.story_id = v.story_id AND m.top = v.version", chunk):
+                versioned[row[0]] = set(json.loads(row[1]))
+        out = []
+        for story_id, ids in members.items():
+            if story_id in written:
+                recorded, failures = written[story_id]
+                if recorded != ids or 0 < failures < max_failures:
+                    out.append(story_id)
+            elif versioned.get(story_id) != ids:
+                out.append(story_id)
+        return sorted(out)
+
+    def retry_failed_story_writes(self) -> int:
+        """Make every story whose write failed await a rewrite again, its count of failures
+        starting over (a new run may be a mended newsdesk); the number of such stories."""
+        with self.transaction() as conn:
+            return conn.execute("UPDATE story_writes SET article_ids_json = '[]'"
+                                " WHERE failures > 0").rowcount
+
+    def failed_story_writes(self, min_failures: int = 1) -> list[dict]:
+        """Stories whose last write failed: story id, headline, failures, error, when."""
+        rows = self._conn.execute(
+            "SELECT w.story_id, s.headline, w.failures, w.error, w.written_at FROM story_writes w"
+            " JOIN stories s ON s.id = w.story_id WHERE w.failures >= ?"
+            " AND s.status NOT IN ('merged', 'empty') ORDER BY w.written_at DESC",
+            (min_failures,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def start_run(self, pid: int, host: str = "") -> int:
+        now = _iso(utcnow())
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO runs (pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?)",
+                (pid, host, now, now)).lastrowid
+
+    def record_cycle(self, run_id: int, *, polls: int, new_articles: int, errors: int,
+                     versions: int, summary: dict) -> None:
+        """Add one cycle of a run to its totals; ``summary`` describes the cycle."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET heartbeat_at = ?, cycles = cycles + 1, polls = polls + ?,"
+                " new_articles = new_articles + ?, errors = errors + ?, versions = versions + ?,"
+                " last_cycle_json = ? WHERE id = ?",
+                (_iso(utcnow()), polls, new_articles, errors, versions,
+                 json.dumps(summary, default=str), run_id))
+
+    def end_run(self, run_id: int, state: str, message: str = "") -> None:
+        """Close a run: "stopped" (asked to), "finished" (--once, --max-cycles), "failed",
+        or "interrupted" (found dead by a later run: killed, or the machine went down)."""
+        now = _iso(utcnow())
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET state = ?, ended_at = COALESCE(ended_at, ?),"
+                         " message = ? WHERE id = ?", (state, now, message[:2000], run_id))
+
+    def runs(self, limit: int = 10) -> list[dict]:
+        """The latest runs, newest first (``last_cycle`` decoded)."""
+        out = []
+        for row in self._conn.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)):
+            run = dict(row)
+            run["last_cycle"] = json.loads(run.pop("last_cycle_json") or "{}")
+            out.append(run)
+        return out
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
