@@ -21,7 +21,7 @@ from newsdesk.evaluation.verify import calibrate, figures, load_rows, score_rows
 from newsdesk.understand.embed import CachedEmbedder, get_embedder
 
 FILES = ["consistency_qags.jsonl", "consistency_summedits_news.jsonl"]
-GATES = {"consistency_qags.jsonl": ("verify_qags", 400),
+GATES = {"consistency_qags.jsonl": ("verify_qags", 300),
          "consistency_summedits_news.jsonl": ("verify_summedits", None)}
 TOLERANCE = 0.02
 

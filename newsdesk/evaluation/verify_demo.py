@@ -286,8 +286,9 @@ def _reword(text: str) -> str | None:
     if '"' in text or "“" in text:
         return None
     out = _ATTRIBUTION_TAIL.sub(".", text)
-    out = re.sub(r"(?<![\d.,:-])\b([1-9]|1[0-2])\b(?![\d.,:%-])(?!\s*(?:a\.m|p\.m|percent))",
-                 lambda m: _DIGIT_WORDS[m.group(1)], out, count=1)
+    out = re.sub(r"(?<![\d.,:-])(?<![A-Z][a-z] )(?<![A-Z][a-z][a-z] )(?<![A-Z][a-z]{3} )"
+                 r"\b([1-9]|1[0-2])\b(?![\d.,:%-])(?!\s*(?:a\.m|p\.m|percent))",
+                 lambda m: _DIGIT_WORDS[m.group(1)], out, count=1)  # not "Pier 6" → "Pier six"
     out = re.sub(r"(\d)\s+percent\b", r"\1%", out)
     return out if out != text else None
 

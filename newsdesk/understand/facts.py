@@ -112,10 +112,9 @@ _UNITS = {
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
            "trillion": 1_000_000_000_000, "bn": 1_000_000_000, "m": 1_000_000, "k": 1_000,
            "mn": 1_000_000, "tn": 1_000_000_000_000}
-_DOZEN = {"dozen": 12, "score": 20}
+_DOZEN = {"dozen": 12}
 # Vague quantities: kept as words so that "dozens" vs "hundreds" can still be compared.
-_VAGUE = {"dozens", "hundreds", "thousands", "millions", "billions", "scores", "several",
-          "tens"}
+_VAGUE = {"dozens", "hundreds", "thousands", "millions", "billions", "several", "tens"}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
              "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
 
@@ -642,8 +641,8 @@ def _number_mentions(doc, taken: list[tuple[int, int]], ents_by_token: dict) -> 
             continue
         noun_tok = _counted_noun(doc, i, j)
         noun = _noun_phrase_lemma(noun_tok) if noun_tok is not None else ""
-        if value in {"1"} and noun == "" and lower == "one":
-            continue  # "one of", "the one who": a pronoun more often than a count
+        if lower == "one" and (noun == "" or (j < len(doc) and doc[j].lower_ == "of")):
+            continue  # "one of the oldest", "the one who": a pronoun more often than a count
         if j < len(doc) and doc[j].lower_ in {"percent", "per"}:
             end2 = doc[j].idx + len(doc[j])
             if doc[j].lower_ == "per" and j + 1 < len(doc) and doc[j + 1].lower_ == "cent":

@@ -10,10 +10,14 @@ No entailment model can be had offline, so the check is built from what can:
    and place, every date, weekday and clock time, every outcome (killed/injured/…) and weapon
    in the claim must be in a cited source, and in the reporting the claim aligns with: a value
    that only appears elsewhere, while the matching sentence gives another, is a substitution.
-   A negation the evidence lacks (or drops) and a quote that is not verbatim fail too.
+   A claim that follows one sentence word for word but for one value ("Foreign Minister Hollin
+   said …") is an edited copy, whatever else the sources say. A negation the evidence lacks (or
+   drops), an opposite ("least" for "most"), a colour or compass point the sources lack, and a
+   quote that is not verbatim fail too. Any of these is a *hard* problem: the claim fails.
 4. **A score.** Alignment and lexical coverage of the claim by its evidence, minus penalties
-   for what the structured checks found; ``supported`` is ``score >= threshold`` and no hard
-   failure. One fixed configuration (``CheckerConfig``) serves every use.
+   for the problems found (for ranking, e.g. ROC AUC). ``supported``: no hard problem, the best
+   evidence sentence at least ``similarity_floor`` alike in meaning, and the score at least
+   ``threshold``. One fixed configuration (``CheckerConfig``) serves every use.
 
 ``Verifier`` is built once per story (it splits, embeds and extracts facts from the sources once);
 ``Verifier.check`` then costs one claim embedding and one parse, both cached.
@@ -504,6 +508,9 @@ class Verifier:
                 if _same_value(group, mine_m, their_m) or any(
                         f"'{mine_m.text}'" in msg for msg in flagged):
                     continue
+                if group != "name" and sorted(_values(facts.mentions, group)) == sorted(
+                        _values(best.facts.mentions, group)):
+                    continue  # the same values in another order ("25 … 21" for "21 … 25")
                 if group == "name" and _find_name_in(mine_m, best):
                     continue
                 label = _LABELS.get(mine_m.kind, mine_m.kind)
@@ -531,7 +538,7 @@ class Verifier:
                 if m.kind == "event" and (m.value in _SEVERITY) != (other.value in _SEVERITY):
                     continue
                 text = other.text if other.kind not in {"number"} or not other.noun else \
-                    f"{other.text} {other.noun}"
+                    f"{other.text} {_plural(other.noun, other.value)}"
                 if other.kind == "weekday":
                     text = other.value.capitalize()
                 out.setdefault(text, set()).add(s.source)
@@ -657,7 +664,11 @@ class Verifier:
         pool_words = frozenset().union(*(s.tokens for s in everything)) if everything else \
             frozenset()
         ev_words = frozenset().union(*(s.tokens for s in evidence)) if evidence else frozenset()
+        pool_text = " ".join(s.norm for s in everything)
         for word in sorted(claim_words - pool_words):
+            if "-" in word and (word.replace("-", " - ") in pool_text
+                                or word.replace("-", " ") in pool_text):
+                continue  # "non-binary" written "non - binary" or "non binary"
             if word in _STRICT_WORDS:
                 problems.append(Problem("word", f"'{word}' not in the cited sources"))
                 continue
@@ -733,6 +744,10 @@ _GROUP_OF = {kind: group for group, kinds in _SWAP_GROUPS.items() for kind in ki
 _GROUP_OF["name"] = "name"
 
 
+def _values(mentions: list[Mention], group: str) -> list[str]:
+    return [m.value for m in mentions if _GROUP_OF.get(m.kind) == group and not _derived_date(m)]
+
+
 def _find_name_in(m: Mention, sentence: _Sentence) -> bool:
     """Every word of the name is in the sentence (it only moved within it)."""
     words = [w for w in re.findall(r"[\w'’]+", m.value.replace(".", "")) if w not in {
@@ -745,16 +760,6 @@ def _find_name_in(m: Mention, sentence: _Sentence) -> bool:
 def _cased(text: str) -> bool:
     """Whether the text capitalises names (a capital letter after its first word)."""
     return bool(re.search(r"\s[A-Z]", text.strip()))
-
-
-def _proper_words(text: str) -> set[str]:
-    """Capitalised words that are not function words ("Vollan", "Wexmoor", "U.K.")."""
-    out = set()
-    for w in re.findall(r"[A-Z][\w.'’-]*", text):
-        w = re.sub(r"['’]s$", "", w).rstrip(".")
-        if w.lower() not in STOP_WORDS and len(w) > 1:
-            out.add(w)
-    return out
 
 
 def _masked(text: str, mentions: list[Mention]) -> tuple[list[str], list[object]]:
@@ -835,6 +840,17 @@ def _flexible_figure(text: str) -> re.Pattern | None:
     scale = re.match(r"(million|billion|thousand|trillion|bn|m|k)\b", rest)
     tail = rf"\s?{scale.group(1)}" if scale else ""
     return re.compile(rf"(?<![\d.,]){body}{tail}(?![\d]|\s?[,.]\s?\d)", re.I)
+
+
+def _plural(noun: str, value: str) -> str:
+    """"soldier" → "soldiers" for a count above one (lemmas make readable reasons)."""
+    if value in {"1", "1st"} or _is_ordinal(value) or noun.endswith(("people", "s")):
+        return noun
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if noun.endswith(("x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
 
 
 def _is_ordinal(value: str) -> bool:

@@ -214,7 +214,10 @@ def _summary(kind: str, subject: str, values: list[ConflictValue]) -> str:
         marks = "".join(f"[{n}]" for n in v.citations)
         if kind == "count":
             what = subject.replace("the number of ", "").replace("the number ", "")
-            verb = f"reported {v.value} {what}" if i == 0 else f"reported {v.value}"
+            if re.fullmatch(r"\d+-\d+", v.value):  # a vote split: "a 7-2 vote"
+                verb = f"reported a {v.value} {what.removesuffix('s')}"
+            else:
+                verb = f"reported {v.value} {what}" if i == 0 else f"reported {v.value}"
         elif kind == "time":
             verb = f"gave the time as {v.value}"
         elif kind == "day":

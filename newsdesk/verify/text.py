@@ -42,6 +42,7 @@ def untokenise(text: str) -> str:
     # but "May 3, 700 people" is a date and a count.
     text = _SPACED_THOUSANDS.sub(_join_thousands, text)
     text = re.sub(r"([$£€]) (\d)", r"\1\2", text)
+    text = re.sub(r"(\d) \. (\d)", r"\1.\2", text)  # "2 . 4": never a sentence break
     if len(_TOKENISED.findall(text)) < 2:
         return text
     text = re.sub(r"(?<![\d,.])(\d{1,3}) ?, (\d{3})(?!\d)", r"\1,\2", text)
