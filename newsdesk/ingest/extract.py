@@ -19,7 +19,8 @@ from lxml import etree
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML (and so lxml) cannot hold: control characters, surrogates, U+FFFE and U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([a-zA-Z]{2,3})\b""", re.I)
 _DATE_PARAMS = {
     "extensive_search": False,  # no guessing a date from stray numbers in the page
@@ -83,23 +84,36 @@ def parse_page_date(value: str | None) -> datetime | None:
 
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment (a feed's summary), one blank line between blocks."""
-    # lxml refuses to set text holding control characters (found by tests/test_hostile.py):
-    # they carry nothing, so they go before parsing.
-    fragment = _CONTROL.sub("", fragment)
+    # lxml refuses to set text holding control characters, which "&#1;" parses to (found by
+    # tests/test_hostile.py): they carry nothing, so they go before parsing, raw or escaped.
+    fragment = _BAD_REFERENCE.sub(_reference, _CONTROL.sub("", fragment))
     if "<" not in fragment and "&" not in fragment:
         return _paragraphs(fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on "<!DOCTYPE><HEAD"
         return _paragraphs(fragment)
-    for element in list(root.iter("script", "style", "noscript", "template")):
-        element.drop_tree()
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
-            element.tail = "\n\n" + (element.tail or "")
-            if element.tag.lower() != "br":
-                element.text = "\n\n" + (element.text or "")
+    try:
+        for element in list(root.iter("script", "style", "noscript", "template")):
+            element.drop_tree()
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag.lower() in _BLOCKS:
+                element.tail = "\n\n" + (element.tail or "")
+                if element.tag.lower() != "br":
+                    element.text = "\n\n" + (element.text or "")
+    except ValueError:  # a character lxml will not take back after all: plain text, then
+        return _paragraphs(_CONTROL.sub("", root.text_content()))
     return _paragraphs(root.text_content())
+
+
+_BAD_REFERENCE = re.compile(r"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));?")
+
+
+def _reference(match: re.Match[str]) -> str:
+    value = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if value > 0x10FFFF or _CONTROL.match(chr(value)):
+        return ""
+    return match.group(0)
 
 
 def _paragraphs(text: str) -> str:

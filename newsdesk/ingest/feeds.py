@@ -9,6 +9,7 @@ cannot be fetched or has no text, the feed's own content stands in.
 from __future__ import annotations
 
 import io
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,9 +53,15 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if not data.strip():
         raise IngestError("empty response: not a feed")
     problem = check_xml(data)
-    # A stream, never bytes or str: feedparser would treat a str as a URL or a file name.
-    parsed = feedparser.parse(io.BytesIO(data), response_headers={
-        "content-location": url, "content-type": content_type or "application/xml"})
+    # feedparser turns "&#xD800;" into a character it then cannot encode: such references
+    # (surrogates, beyond Unicode, NUL) become U+FFFD first (found by tests/test_hostile.py).
+    data = _BAD_REFERENCE.sub(_replace_reference, data)
+    try:
+        # A stream, never bytes or str: feedparser would treat a str as a URL or a file name.
+        parsed = feedparser.parse(io.BytesIO(data), response_headers={
+            "content-location": url, "content-type": content_type or "application/xml"})
+    except (ValueError, UnicodeError, LookupError) as exc:  # e.g. encoding="\x00"
+        raise IngestError(f"malformed feed XML ({exc})") from None
     if not parsed.entries:
         head = data[:2048].lower()
         if b"<html" in head or b"<!doctype html" in head:
@@ -82,6 +89,16 @@ def parse_feed(data: bytes, url: str, content_type: str = "") -> ParsedFeed:
             link=canonical_url(link), title=title, text=_entry_text(entry),
             author=_text(entry.get("author", "")), published_at=_entry_time(entry)))
     return feed
+
+
+_BAD_REFERENCE = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,8})|0*([0-9]{1,10}));")
+
+
+def _replace_reference(match: re.Match[bytes]) -> bytes:
+    value = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    return match.group(0)
 
 
 def entry_article(client: FetchClient | None, entry: FeedEntry, feed: ParsedFeed,

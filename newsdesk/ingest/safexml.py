@@ -62,5 +62,5 @@ def _parse(data: bytes) -> ElementTree.Element:
                                           forbid_external=True)
     except DefusedXmlException:
         raise IngestError(REFUSED) from None
-    except ValueError as exc:  # expat: "multi-byte encodings are not supported", …
+    except (ValueError, LookupError) as exc:  # expat: "unknown encoding: u", …
         raise ElementTree.ParseError(str(exc)) from None

@@ -287,6 +287,9 @@ def opening_reference(text: str) -> Opening | None:
                     break
                 if word.lower() in ROLE_NOUNS:
                     return Opening("definite", word.lower())
+    # Part of a quote that runs over several sentences: its speaker is named elsewhere.
+    if stripped.count("“") != stripped.count("”") or stripped.count('"') % 2:
+        return Opening("speaker", "part of a longer quote")
     # A quote attributed to a bare pronoun ('"…," he said.') or to nobody at all.
     if _SPEAKER_PRONOUN.search(stripped):
         return Opening("speaker", "he said")

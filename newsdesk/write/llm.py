@@ -43,7 +43,7 @@ from newsdesk.write.base import _renumber_conflicts, finish, register_writer, st
 from newsdesk.write.cleanup import is_resolved
 from newsdesk.write.extractive import ExtractiveWriter
 from newsdesk.write.llm_client import ChatClient, ChatResult, LLMError
-from newsdesk.write.plan import StoryPlan, content_tokens
+from newsdesk.write.plan import MIN_WORDS, StoryPlan, content_tokens
 from newsdesk.write.prompt import (
     DraftSentence,
     LanguageProfile,
@@ -79,6 +79,9 @@ MIN_KEPT_SHARE = 0.4
 # A model sentence sharing this much of its content words with an earlier one repeats it.
 REPEAT_OVERLAP = 0.8
 MAX_FACTS, MAX_QUOTES = 8, 4
+# Shorter "sentences" are fragments (a small model echoing the key facts: "150,000 copies");
+# the plan holds source sentences to the same minimum.
+MIN_SENTENCE_WORDS = MIN_WORDS
 
 
 @dataclass
@@ -513,7 +516,7 @@ class LLMWriter:
         elif invalid:
             marks = "".join(f"[{n}]" for n in invalid)
             check.reason = f"cites {marks}, which is not a source sentence it was given"
-        elif not draft.complete:
+        elif not draft.complete or len(text.split()) < MIN_SENTENCE_WORDS:
             check.reason = "not a complete sentence"
         elif profile.foreign(text):
             check.reason = f"written in {profile.foreign(text)}, not the sources' language"

@@ -348,13 +348,14 @@ class RunawayGuard:
             self.triggered = "the model wrote far more than asked"
             return True
         # A loop inside one sentence ("a family of seven, and they are a family of seven, and
-        # they are …"): a five-word run three times among the last sixty words.
+        # they are …"): a five-word run four times among the last sixty words (news repeats a
+        # phrase such as "in the early hours of" now and then, not four times running).
         tail = words[-60:]
         runs: dict[tuple[str, ...], int] = {}
         for i in range(len(tail) - 4):
             run = tuple(tail[i:i + 5])
             runs[run] = runs.get(run, 0) + 1
-            if runs[run] >= 3:
+            if runs[run] >= 4:
                 self.triggered = "the model began repeating itself"
                 return True
         return False
@@ -422,11 +423,13 @@ class LanguageProfile:
     scripts: dict[str, float]
     stopwords: dict[str, float]
     hint: str = ""  # the language the articles declare, as a jusText name ("English")
+    vocabulary: frozenset[str] = frozenset()  # the sources' own words, lower-cased
 
     @classmethod
     def of(cls, text: str, code: str = "") -> LanguageProfile:
         return cls(_script_profile(text), _stopword_shares(text),
-                   LANGUAGE_NAMES.get((code or "").split("-")[0].lower(), ""))
+                   LANGUAGE_NAMES.get((code or "").split("-")[0].lower(), ""),
+                   frozenset(w.lower() for w in _WORD.findall(text)))
 
     @property
     def language(self) -> str:
@@ -444,17 +447,34 @@ class LanguageProfile:
     def foreign(self, text: str, min_words: int = 6) -> str:
         """The language ``text`` is in when it is clearly not the sources' ("" otherwise).
 
-        Word lists overlap (several of jusText's lists contain English words), so a language
-        only counts as different when it explains ``text`` much better than the sources'
-        language does *and* does not explain the sources themselves as well.
+        A sentence in the sources' language has its function words: with a fifth of its words
+        on that language's list it passes. Otherwise the words the sources do not use are
+        looked up: three or more on another language's list (one the sources themselves do not
+        fit as well) make it that language. jusText's lists overlap and hold names ("louis" is
+        on the Estonian one), so words shared with the sources, and single letters, say
+        nothing.
         """
         scripts = _script_profile(text)
         main = max(self.scripts, key=self.scripts.__getitem__) if self.scripts else ""
         if main and scripts and scripts.get(main, 0.0) < 0.5:
             other = max(scripts, key=scripts.__getitem__)
             return f"{other} script"
-        if len(_WORD.findall(text)) < min_words or not self.stopwords:
+        words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
+        own = self.language
+        if len(words) < min_words or not own:
             return ""
+        lists = _stoplists()
+        if sum(w in lists[own] for w in words) >= 0.2 * len(words):
+            return ""
+        new = [w for w in words if w not in self.vocabulary]
+        best, hits = "", 0
+        for name, stop in lists.items():
+            if name == own or self.stopwords.get(name, 0.0) >= self.stopwords[own] - 0.1:
+                continue
+            count = sum(w in stop for w in new)
+            if count > hits:
+                best, hits = name, count
+        return best if hits >= 3 and hits >= 0.25 * len(words) else ""
         own = self.language
         if not own:
             return ""
