@@ -322,8 +322,11 @@ class LLMWriter:
         extract_words = sum(len(s.text.split()) for s in fallback.body_sentences())
         kept_model = report.count("kept")
         if kept_model == 0:
-            raise LLMError(f"none of the model's {report.written} sentences passed "
-                           "verification", kind="unverified")
+            if report.failed == report.written:
+                raise LLMError(f"none of the model's {_n(report.written, 'sentence')} passed "
+                               "verification", kind="unverified")
+            raise LLMError(f"none of the model's sentences could be published "
+                           f"({report.summary()})", kind="unverified")
         if used_words < MIN_KEPT_SHARE * min(words, max(extract_words, 1)):
             raise LLMError(f"too little of the model's story passed verification "
                            f"({used_words} of about {words} words; {report.summary()})",
