@@ -179,8 +179,8 @@ def test_another_language_is_recognised_against_the_sources():
     assert sources.foreign("Fourteen people were treated for smoke inhalation [2].") == ""
     assert sources.foreign("Marisol fire: 212 evacuated, 14 treated.") == ""
     # names are on some of the word lists ("louis" on the Estonian one): still English
-    assert sources.foreign("Read on for the reactions of Jon Cryer, Claire Danes, Louis C.K., "
-                           "Sofia Vergara, and others.") == ""
+    assert sources.foreign("Harbour master Louis Tamm thanked the crews of the Marisol and "
+                           "the pilot boat on Tuesday.") == ""
 
 
 def test_the_runaway_guard_stops_loops_and_overlong_answers_only():
