@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from markdown_it import MarkdownIt
@@ -13,17 +12,7 @@ from newsdesk.cli.main import app
 from newsdesk.models import utcnow
 from newsdesk.publish.digest import DigestError, md, parse_since
 from newsdesk.store import Store
-from tests.web_fixture import build
-
-
-class Tags(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+from tests.web_fixture import Tags, build
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from newsdesk.cli.main import app
 from newsdesk.models import Article, utcnow
 from newsdesk.store import Store
-from tests.web_fixture import build
+from tests.web_fixture import Tags, build
 
 
 class Links(HTMLParser):
@@ -31,16 +31,6 @@ class Links(HTMLParser):
         for name in ("href", "src", "action"):
             if attrs.get(name):
                 self.urls.append((tag, attrs[name]))
-
-
-class Tags(HTMLParser):
-    def __init__(self, html: str):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, {k: v or "" for k, v in attrs}))
 
 
 @pytest.fixture
