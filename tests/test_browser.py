@@ -183,3 +183,62 @@ def test_the_static_export_works_from_disk(server, page, tmp_path):
     page.locator(".story .lede .cites a").first.click()
     assert page.locator(":target").get_attribute("id") == "src-1"
     assert_clean(page)
+
+
+# -- the demo week, as `make demo` leaves it --------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_server(demo_run):
+    data_dir, _ = demo_run
+    with Store.open(data_dir / "newsdesk.db") as store:
+        ids = store.active_story_ids()
+        headlines = {i: v.story.headline for i, v in store.latest_versions(ids).items()}
+        outlets = {i: {r.outlet for r in refs}
+                   for i, refs in store.story_article_refs(ids).items()}
+    with running(create_app(load_settings(data_dir, env={}))) as base:
+        yield base, headlines, outlets
+
+
+def test_the_front_page_lists_the_demos_stories(demo_server, page):
+    base, headlines, outlets = demo_server
+    page.goto(base + "/")
+    cards = page.locator("ol.cards article h2 a")
+    shown = {int(a.get_attribute("href").rsplit("/", 1)[1]): a.inner_text() for a in cards.all()}
+    assert len(shown) == min(len(headlines), 30)  # the front page's size
+    assert all(headlines[i] == text for i, text in shown.items())
+    # ranked by breadth of coverage: every story that three or more outlets reported is on it
+    broad = {i for i, names in outlets.items() if len(names) >= 3}
+    assert len(broad) >= 10 and broad <= set(shown)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-front-desktop.png"), full_page=True)
+    assert_clean(page)
+
+
+def test_a_demo_story_opens_and_its_citations_reach_the_sources(demo_server, page):
+    base, headlines, outlets = demo_server
+    widest = max(outlets, key=lambda i: (len(outlets[i]), -i))
+    page.goto(base + "/")
+    page.locator(f'ol.cards article h2 a[href="/story/{widest}"]').click()
+    page.wait_for_url(f"{base}/story/{widest}")
+    assert page.locator("h1").inner_text() == headlines[widest]
+    sources = page.locator("ol.sources > li")
+    assert sources.count() >= 3
+    marker = page.locator(".story .lede .cites a").first
+    number = marker.inner_text()
+    marker.click()
+    target = page.locator(":target")
+    assert target.get_attribute("id") == f"src-{number}"
+    assert target.locator(".outlet").inner_text() in outlets[widest]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-story-desktop.png"), full_page=True)
+    assert_clean(page)
+
+
+def test_the_demos_planted_disagreements_show_in_a_sources_differ_box(demo_server, page):
+    base, headlines, _ = demo_server
+    page.goto(base + "/search?q=Hollin+Gap")
+    page.locator("#main ol.cards article h3 a").first.click()
+    box = page.locator("aside.differ")
+    assert box.is_visible()
+    assert "two" in box.inner_text() and "three" in box.inner_text()  # soldiers killed
+    assert_clean(page)

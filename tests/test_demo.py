@@ -1,27 +1,10 @@
 """The quick start's main job: `newsdesk demo` runs the whole pipeline on the demo week."""
 
-import subprocess
-import sys
-
-import pytest
-
 from newsdesk.demo.corpus import load_articles, load_truth
 from newsdesk.store import Store
+from tests.demo_fixture import run_demo
 
-
-def run_demo(data_dir):
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk", "--data-dir", str(data_dir), "demo", "--show", "1"],
-        capture_output=True, text=True, timeout=600,
-    )
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("demo")
-    first = run_demo(data_dir)
-    assert first.returncode == 0, first.stderr[-3000:]
-    return data_dir, first
+# ``demo_run`` (tests/conftest.py) runs the demo once per session.
 
 
 def test_demo_ingests_every_article_through_the_feeds_and_folds_syndicated_copies(demo_run):
