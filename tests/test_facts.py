@@ -87,6 +87,19 @@ def test_weekdays_and_relative_dates_resolve_against_publish_time():
     assert values("The drone struck on Monday.", "weekday", None) == ["monday"]
 
 
+@pytest.mark.parametrize("sentence, day", [
+    # the verb a weekday hangs from sets its direction, not a "will" elsewhere in the sentence
+    ("The minister, who will visit next month, said on Sunday that talks had failed.",
+     "2026-11-15"),
+    ("Talks that began on Monday will resume on Thursday.", "2026-11-16"),
+    ("Talks that began on Monday will resume on Thursday.", "2026-11-19"),
+    ("Officials expect the bridge to reopen on Friday, the ministry said.", "2026-11-20"),
+    ("The ferry, which is due back in service next week, ran aground on Sunday.", "2026-11-15"),
+])
+def test_each_weekday_takes_the_tense_of_its_own_verb(sentence, day):
+    assert day in values(sentence, "date")
+
+
 def test_calendar_dates_and_years():
     assert values("The report was filed on Nov. 16.", "date") == ["2026-11-16"]
     assert values("The ceasefire began on 3 March 2025.", "date") == ["2025-03-03"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -51,7 +52,7 @@ def story() -> WrittenStory:
 
 def test_markdown_reads_like_a_story(story):
     md = to_markdown(story)
-    assert md.startswith("# Ferry runs aground off Skellan Point <b>\n")
+    assert md.startswith("# Ferry runs aground off Skellan Point \\<b\\>\n")
     assert "**A passenger ferry ran aground off Skellan Point on Tuesday. [1][2]**" in md
     assert "## What happened" in md and "## What they're saying" in md
     assert "The operator apologised. [2] (unverified: 'apologised' not in sources)" in md
@@ -62,6 +63,21 @@ def test_markdown_reads_like_a_story(story):
     assert "1. Harbour Wire, “Ferry aground”, 2025-05-06 08:00 UTC — <https://hw.example/a>" in md
     assert "2. Skellan Post, “Stuck & stranded”" in md and "javascript:" not in md
     assert "*Note: verification dropped one sentence*" in md
+
+
+def test_markdown_keeps_hostile_source_text_as_text(story):
+    """Whoever turns the Markdown into HTML gets no tag, link or image from an article."""
+    story.lede = [CitedSentence('Fees rose <script>alert(1)</script> by [3%](javascript:x) '
+                                "![pic](https://evil.example/p.png) and `rm -rf`.", [1, 2])]
+    story.quotes[0].speaker = "<img src=x onerror=alert(1)>"
+    story.sources[0].url = "https://hw.example/a> <script>"
+    md = to_markdown(story)
+    assert "\\<script\\>alert(1)\\</script\\>" in md
+    assert "\\[3%\\](javascript:x)" in md and "!\\[pic\\](https" in md
+    assert "\\`rm -rf\\`. [1][2]**" in md  # citation marks stay readable
+    assert "— \\<img src=x onerror=alert(1)\\>" in md
+    assert "<https://hw.example/a%3E%20%3Cscript%3E>" in md
+    assert not re.search(r"(?<!\\)<(?!https?://)", md)  # no "<" but autolinks is unescaped
 
 
 class _Collector(HTMLParser):

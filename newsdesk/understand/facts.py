@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from threading import Lock
@@ -783,8 +783,41 @@ def _analyse(doc) -> _Analysis:
             negations.append(low if low != "n't" else "not")
             heads.append(_negated_head(tok))
     future = bool(_FUTURE_CUES.search(text))
+    raw_dates = [_with_tense(raw, doc) for raw in raw_dates]
     return _Analysis(tuple(sorted(mentions, key=lambda m: (m.start, m.end))), tuple(raw_dates),
                      tuple(negations), tuple(heads), future, tuple(_attributions(doc)))
+
+
+_FUTURE_AUX = {"will", "shall", "'ll", "wo", "going"}
+_PLAN_VERBS = {"expect", "plan", "schedule", "set", "due", "aim", "hope", "intend", "promise",
+               "vow", "pledge", "agree", "decide", "prepare", "threaten", "propose", "want"}
+
+
+def _with_tense(raw: _RawDate, doc) -> _RawDate:
+    """``raw`` with the direction its own verb gives, where the sentence's cue words mislead.
+
+    "The minister, who will visit next month, said on Sunday …" is past on Sunday although the
+    sentence has a "will": the verb a weekday hangs from decides, not the whole sentence.
+    Unknown (0) when the parse gives no tensed verb; the sentence's cues decide then.
+    """
+    if raw.kind not in {"weekday", "mdy"} or raw.direction:
+        return raw
+    token = next((t for t in doc if t.idx <= raw.start < t.idx + len(t)), None)
+    steps = 0
+    while token is not None and token.pos_ not in {"VERB", "AUX"} and steps < 6:
+        token = None if token.head is token else token.head
+        steps += 1
+    if token is None or token.pos_ not in {"VERB", "AUX"}:
+        return raw
+    auxes = {c.lower_ for c in token.children if c.dep_ in {"aux", "auxpass"}}
+    if auxes & _FUTURE_AUX or token.lower_ in _FUTURE_AUX:
+        return replace(raw, direction=1)
+    if "to" in auxes and token.head is not token and token.head.lemma_.lower() in _PLAN_VERBS:
+        return replace(raw, direction=1)  # "expect the bridge to reopen on Friday"
+    if token.tag_ == "VBD" or (token.tag_ == "VBN" and auxes & {"has", "have", "had", "was",
+                                                                 "were"}):
+        return replace(raw, direction=-1)
+    return raw
 
 
 def _negated_head(tok) -> str:
@@ -894,7 +927,8 @@ def _resolve(raw: _RawDate, future: bool, anchor: datetime | None) -> list[Menti
             out.append(Mention("weekday", raw.text, _WEEKDAYS[when.weekday()], "", raw.start,
                                raw.end))
     elif raw.kind in {"mdy", "iso"}:
-        year = raw.year or (_resolve_year(raw.month, raw.day, day0, future) if day0 else 0)
+        ahead = raw.direction > 0 if raw.direction else future
+        year = raw.year or (_resolve_year(raw.month, raw.day, day0, ahead) if day0 else 0)
         if year:
             try:
                 value = date(year, raw.month, raw.day).isoformat()

@@ -150,6 +150,25 @@ def light_edit(text: str) -> str:
 # ---------------------------------------------------------------- debris
 
 _DEBRIS_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # An article sentence that talks to a language model instead of a reader ("ignore your
+    # instructions and …"): never report text, and never offered to the LLM writer either.
+    ("instruction", re.compile(
+        r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any|the|your|my|these|"
+        r"those)\s+)*(?:(?:previous|prior|above|earlier|preceding|system|original)\s+)*"
+        r"(?:instructions?|prompts?)\b|"
+        # "rules" and "orders" are ordinary news words: only with a model-addressing qualifier
+        r"\b(?:ignore|disregard|forget)\s+(?:all\s+)?(?:your|(?:the\s+)?(?:previous|prior|"
+        r"above|preceding|system))\s+(?:rules|directions|guidelines|orders)\b|"
+        r"\b(?:system|developer)\s+(?:prompt|message|instructions?)\b|"
+        r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|llm)\b|"
+        r"\bas\s+an?\s+(?:ai|language\s+model)\b|"
+        r"\b(?:new|updated|real)\s+instructions?\s*:|"
+        r"\b(?:do\s+not|don't|never)\s+(?:follow|obey)\s+(?:the|your|any)\s+(?:previous\s+|"
+        r"system\s+)?(?:instructions?|prompts?)\b|"
+        r"\binstead,?\s+(?:write|say|state|output|respond)\s+(?:only\s+)?(?:that|the)\b.{0,40}"
+        r"\b(?:summary|story|answer|output|response)\b|"
+        r"\b(?:respond|reply|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:words?|text|phrase)\b",
+        re.IGNORECASE)),
     ("link", re.compile(r"https?://|www\.\w|\.com/|\b\w+@\w+\.\w{2,}\b", re.IGNORECASE)),
     ("call to action", re.compile(
         r"\bclick (?:here|to|on|the)\b|\btap here\b|\bsign up\b|\bsubscribe\b|\bnewsletter\b|"
@@ -200,6 +219,10 @@ _CAPTION = re.compile(r",\s+(?:left|right|center|centre|second (?:from )?(?:left
                       r"^\(?(?:left|right|above|below)\)|^in this (?:\w+ )?(?:photo|image|picture|"
                       r"file photo|handout photo|undated photo|frame grab|still)",
                       re.IGNORECASE)
+# A subordinate clause standing alone ("Because it may be time we all moved.") is a teaser or
+# a headline, not a sentence: with no comma there is no main clause after it.
+_SUBORDINATE_ONLY = re.compile(r"^(?:because(?! of)|although|though|whereas|unless)\b[^,;:]*$",
+                               re.IGNORECASE)
 _TERMINATED = re.compile(r"""[.!?]["”’')\]]*$|[.!?]\s*["”’')\]]+\s*$""")
 
 
@@ -223,7 +246,7 @@ def debris_reason(text: str) -> str:
         return "cut off"
     if not _TERMINATED.search(stripped):
         return "unterminated"
-    if len(words) < 4:
+    if len(words) < 4 or _SUBORDINATE_ONLY.match(stripped):
         return "fragment"
     if stripped.endswith("?") and not re.search(r"[\"“”]", stripped):
         # Reporters' questions to the reader ("What do you think?") are not report text.

@@ -70,6 +70,7 @@ class WriterConfig:
     section_min_sentences: int = 6  # body sentences (after the lede) before subheads appear
     extras_min_salience_rank: int = 40  # background/next/quotes come from the top units only
     lede_choices: int = 5  # the lede is picked among this many most salient openers
+    lede_tries: int = 3  # ledes tried, each with the body that best fills the budget around it
     lede_bonus: float = 0.1  # salience per who/what/where/when mark of a lede candidate
     extra_redundancy: float = 0.65  # the same for background and what's next
     fact_redundancy: float = 0.7  # cosine above which sharing a count makes a repeat
@@ -272,9 +273,33 @@ class ExtractiveWriter:
         ledes = [u for u in openers[: cfg.lede_choices * 3]
                  if plan.sentence(u.representative).features.get("first_clean")]
         ledes = ledes[: cfg.lede_choices] or openers[: cfg.lede_choices]
-        lede_unit = max(ledes, key=lambda u: (u.salience + cfg.lede_bonus * _lede_marks(
-            plan.sentence(u.representative)), -u.index))
+
+        def lede_score(u) -> float:
+            return u.salience + cfg.lede_bonus * _lede_marks(plan.sentence(u.representative))
+
+        ledes.sort(key=lambda u: (-lede_score(u), u.index))
         facts_of = {u.index: _count_facts(plan.sentence(u.representative)) for u in candidates}
+        # The best lede alone may leave the budget badly filled: try the best few, keep the
+        # story whose sentences carry the most salience (word for word) within the budget.
+        best: tuple[float, list[int]] | None = None
+        for lede_unit in ledes[: max(1, cfg.lede_tries)]:
+            ordered = self._body_for(plan, words, lede_unit, candidates, tokens, position,
+                                     facts_of)
+            value = sum(plan.sentence(n).words * (plan.unit_of(n).salience - cfg.fill_threshold)
+                        for n in ordered)
+            if ordered:
+                value += plan.sentence(ordered[0]).words * (lede_score(lede_unit)
+                                                            - lede_unit.salience)
+            if best is None or value > best[0] + 1e-9:
+                best = (value, ordered)
+        ordered = best[1] if best else []
+        lede = [ordered[0]] if ordered else []
+        return Selection(lede, ordered[1:], sum(plan.sentence(n).words for n in ordered))
+
+    def _body_for(self, plan: StoryPlan, words: int, lede_unit, candidates: list,
+                  tokens: dict, position: dict, facts_of: dict) -> list[int]:
+        """The story's sentence numbers in reading order, given its lede."""
+        cfg = self.config
         chosen = [lede_unit.index]
         used = plan.sentence(lede_unit.representative).words
         said: set[str] = set(tokens[lede_unit.index])
@@ -350,10 +375,7 @@ class ExtractiveWriter:
             said = set().union(*(tokens[c] for c in chosen)) if chosen else set()
             candidates = [u for u in candidates
                           if u.representative not in dropped]
-        ordered = self._resolved_in_order(plan, self._arrange(plan, chosen))
-        lede = [ordered[0]] if ordered else []
-        body = ordered[1:]
-        return Selection(lede, body, sum(plan.sentence(n).words for n in ordered))
+        return self._resolved_in_order(plan, self._arrange(plan, chosen))
 
     def _ledeable(self, s: SourceSentence) -> bool:
         cfg = self.config

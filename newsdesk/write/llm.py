@@ -257,23 +257,24 @@ class LLMWriter:
         fallback = _without_instructions(self.extractive.write_plan(plan, words=words))
         if not fallback.lede and not fallback.sections:
             # Nothing publishable in the sources: no model can change that.
-            return finish(fallback, plan.articles)
+            return finish(fallback, plan.articles, embedder=memo)
         try:
             story = self._write(plan, fallback, words, memo, report)
         except LLMError as exc:
-            return self._fall_back(fallback, plan, report, str(exc))
+            return self._fall_back(fallback, plan, report, str(exc), memo)
         except Exception as exc:  # a bug here must not cost the reader the story
             return self._fall_back(fallback, plan, report,
-                                   f"failed unexpectedly ({type(exc).__name__}: {exc})")
-        return finish(story, plan.articles)
+                                   f"failed unexpectedly ({type(exc).__name__}: {exc})", memo)
+        # The verifier reuses the plan's embedder: every source sentence is embedded once.
+        return finish(story, plan.articles, embedder=memo)
 
     @staticmethod
     def _fall_back(fallback: WrittenStory, plan: StoryPlan, report: LLMReport,
-                   why: str) -> WrittenStory:
+                   why: str, embedder: Embedder) -> WrittenStory:
         report.fallback = why
         fallback.warnings.append(
             f"LLM writer: {why}. This story was written by the extractive writer instead.")
-        return finish(fallback, plan.articles)
+        return finish(fallback, plan.articles, embedder=embedder)
 
     # ------------------------------------------------------------------ the model's story
 
@@ -343,15 +344,15 @@ class LLMWriter:
                   if plan.sentence(u.representative).publishable]
         target = max(MIN_OFFER, min(MAX_OFFER, math.ceil(
             OFFER_FACTOR * words / max(1.0, _mean_words(plan, ranked[:20])))))
+        # The plan already keeps them out as debris; the report says they were there.
+        for s in plan.sentences:
+            if s.debris == "instruction" and s.text not in report.withheld:
+                report.withheld.append(s.text)
         chosen: list[int] = []
         for number in first + ranked:
             if number in chosen:
                 continue
             s = plan.sentence(number)
-            if looks_like_instruction(s.text):
-                if s.text not in report.withheld:
-                    report.withheld.append(s.text)
-                continue
             if number not in first:
                 if len(chosen) >= target:
                     break

@@ -183,6 +183,10 @@ class StoryPlan:
             lines.append("QUOTES (verbatim only)")
             for q in self.quotes:
                 lines.append(f"- {q.speaker} ({q.outlet}): \u201c{q.text}\u201d")
+        if self.conflicts:
+            lines.append("")
+            lines.append("WHERE SOURCES DIFFER (state no side as fact)")
+            lines += [f"- {c.summary or c.subject}" for c in self.conflicts]
         return "\n".join(lines)
 
 

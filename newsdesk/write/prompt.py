@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from newsdesk.write.cleanup import debris_reason
+
 FENCE_OPEN = "=====BEGIN SOURCES====="
 FENCE_CLOSE = "=====END SOURCES====="
 # Tokens per character, on the safe side: English runs about 4 characters per token with the
@@ -64,21 +66,6 @@ _FENCE_RUN = re.compile(r"([=<>`~#*_-])\1{2,}")
 _BRACKETED_NUMBER = re.compile(r"\[(\s*\d+(?:\s*[,;–-]\s*\d+)*\s*)\]")
 _SPACE = re.compile(r"\s+")
 
-# What an article sentence looks like when it talks to a model instead of a reader.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|"
-    r"these\s+|those\s+)*(?:previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+|system\s+|"
-    r"original\s+)*(?:instructions?|prompts?|rules|directions|guidelines|orders)\b|"
-    r"\b(?:system|developer)\s+(?:prompt|message|instructions?)\b|"
-    r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot|llm)\b|"
-    r"\bas\s+an?\s+(?:ai|language\s+model)\b|"
-    r"\b(?:new|updated|real)\s+instructions?\s*:|"
-    r"\b(?:do\s+not|don't|never)\s+(?:follow|obey)\s+(?:the|your|any)\b|"
-    r"\binstead,?\s+(?:write|say|state|report|output|respond)\s+(?:that|the|only)\b|"
-    r"\b(?:respond|reply|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:words?|text|phrase)\b",
-    re.IGNORECASE)
-
-
 def neutralise(text: str) -> str:
     """Article text made safe to put inside the fence, with every fact left as it was.
 
@@ -95,7 +82,7 @@ def neutralise(text: str) -> str:
 
 def looks_like_instruction(text: str) -> bool:
     """True for a sentence that addresses a language model ("ignore your instructions …")."""
-    return bool(_INSTRUCTION.search(text))
+    return debris_reason(text) == "instruction"
 
 
 def estimate_tokens(text: str) -> int:

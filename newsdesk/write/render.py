@@ -8,6 +8,7 @@ sources every ``[n]`` points to. JSON is exactly ``models.story_to_dict``.
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 
 from newsdesk.models import CitedSentence, StorySource, WrittenStory, story_to_dict
@@ -48,12 +49,31 @@ def _is_link(url: str) -> bool:
 # ---------------------------------------------------------------- Markdown
 
 
+# Article text is hostile input, and Markdown is usually turned into HTML by whoever reads it
+# (newsletter tools, static sites): a backslash before these makes every renderer show them as
+# text, so no tag, link, image or code span can come from a source. Citation marks like "[2]"
+# stay as they are unless a "(" follows (which would make them a link). Emphasis marks stay;
+# they cannot do harm and escaping them would litter the text a terminal reader sees.
+_MD_SPECIAL = re.compile(r"\[\d{1,3}\](?!\()|[\\`<>\[\]]")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(lambda m: m.group(0) if len(m.group(0)) > 1 else "\\" + m.group(0),
+                           " ".join(text.split()))
+
+
 def _md_sentence(s: CitedSentence) -> str:
-    return f"{s.text} {_marks(s.citations)}{_flag(s)}".strip()
+    flag = _flag(s)
+    return f"{_md(s.text)} {_marks(s.citations)}{' ' + _md(flag) if flag else ''}".strip()
 
 
 def _md_escape_heading(text: str) -> str:
-    return text.replace("\n", " ").strip()
+    return _md(text)
+
+
+def _md_url(url: str) -> str:
+    """A URL inside ``<…>``: characters that would end or break the autolink, percent-encoded."""
+    return "".join(f"%{ord(c):02X}" if c in "<> \"\\`" or ord(c) < 33 else c for c in url)
 
 
 def to_markdown(story: WrittenStory) -> str:
@@ -70,8 +90,8 @@ def to_markdown(story: WrittenStory) -> str:
     if story.quotes:
         out += ["## Quotes", ""]
         for q in story.quotes:
-            outlet = f", {q.outlet}" if q.outlet else ""
-            out.append(f"> “{q.text}” — {q.speaker}{outlet} {_marks(q.citations)}")
+            outlet = f", {_md(q.outlet)}" if q.outlet else ""
+            out.append(f"> “{_md(q.text)}” — {_md(q.speaker)}{outlet} {_marks(q.citations)}")
             out.append("")
     if story.background:
         out += ["## Background", "", " ".join(_md_sentence(s) for s in story.background), ""]
@@ -84,18 +104,18 @@ def to_markdown(story: WrittenStory) -> str:
     if story.conflicts:
         out += ["## Where sources differ", ""]
         for c in story.conflicts:
-            out.append(f"- {conflict_text(c)}")
+            out.append(f"- {_md(conflict_text(c))}")
         out.append("")
     if story.sources:
         out += ["## Sources", ""]
         for source in story.sources:
-            line = _source_line(source)
+            line = _md(_source_line(source))
             if _is_link(source.url):
-                line = f"{line} — <{source.url}>"
+                line = f"{line} — <{_md_url(source.url)}>"
             out.append(f"{source.number}. {line}")
         out.append("")
     if story.warnings:
-        out += ["---", ""] + [f"*Note: {w}*" for w in story.warnings] + [""]
+        out += ["---", ""] + [f"*Note: {_md(w)}*" for w in story.warnings] + [""]
     return "\n".join(out).rstrip() + "\n"
 
 
