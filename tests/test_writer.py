@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from newsdesk.models import Article, WrittenStory
+from newsdesk.models import Article, CitedSentence, WrittenStory
 from newsdesk.settings import Settings
 from newsdesk.understand.embed import get_embedder
 from newsdesk.write.base import Writer, get_writer, register_writer
 from newsdesk.write.cleanup import opening_reference
-from newsdesk.write.extractive import ExtractiveWriter, knapsack
+from newsdesk.write.extractive import ExtractiveWriter, introduce_names, knapsack
 from newsdesk.write.headline import choose_headline, from_sentence, is_clickbait, tighten
 from tests.writer_fixtures import FERRY_LOCAL, FERRY_WIRE, T0, demo_event
 
@@ -182,3 +182,20 @@ def test_get_writer_and_registry():
     register_writer("echo", lambda settings, store: Echo())
     echo = get_writer(settings.with_section("write", writer="echo"))
     assert echo.write([FERRY_WIRE]).headline == FERRY_WIRE.title
+
+
+def test_a_person_first_met_by_surname_gets_the_full_name_from_the_same_article(writer):
+    article = Article(
+        url="https://harbourwire.example/quay", title="Quay wall gives way at Skellan",
+        outlet="Harbour Wire", published_at=T0, id=7,
+        text=("Harbour master Ilse Varga closed the north quay at Skellan on Tuesday after a "
+              "section of its wall gave way. \"Nobody was on the quay, and that was luck,\" "
+              "Varga said. The Varga family has run the harbour office since 1961."))
+    plan = writer.plan([article])
+    quote, family = plan.sentences[1].clean, plan.sentences[2].clean
+    story = WrittenStory(headline="Quay wall gives way", lede=[CitedSentence(quote, [1])],
+                         background=[CitedSentence(family, [1]), CitedSentence(quote, [1])])
+    introduce_names(story, plan)
+    assert story.lede[0].text.endswith('luck," Ilse Varga said.')  # who Varga is, at first mention
+    assert story.background[0].text.startswith("The Varga family")  # a family stays a family
+    assert story.background[1].text.endswith('luck," Varga said.')  # introduced once, not again

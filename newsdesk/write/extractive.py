@@ -214,7 +214,19 @@ class ExtractiveWriter:
 
     def write_plan(self, plan: StoryPlan, *, words: int = 200) -> WrittenStory:
         """The story from a plan already built (the LLM writer falls back to this)."""
-        selection = self.select(plan, words)
+        budget = words
+        for _ in range(3):
+            story = self._compose(plan, budget, words)
+            # Full names given at first mention add words after selection: select again
+            # with that much less room, so the story keeps its budget.
+            over = sum(len(s.text.split()) for s in story.body_sentences()) - words
+            if over <= 0 or budget - over <= 0:
+                break
+            budget -= over
+        return story
+
+    def _compose(self, plan: StoryPlan, budget: int, words: int) -> WrittenStory:
+        selection = self.select(plan, budget)
         warnings = list(plan.warnings)
         if self._embedder_warning:
             warnings.append(self._embedder_warning)
@@ -244,11 +256,13 @@ class ExtractiveWriter:
         headline = choose_headline([a.title for a in plan.articles], plan.title_vectors,
                                    lede_vector, story_vector, outlets,
                                    lede[0].text if lede else "", avoid=minority_values(plan.conflicts))
-        return WrittenStory(
+        story = WrittenStory(
             headline=headline, lede=lede, sections=sections, quotes=quotes,
             background=[c for _, c in background], timeline=timeline,
             whats_next=[c for _, c in whats_next], sources=list(plan.sources),
             writer=self.name, warnings=warnings)
+        introduce_names(story, plan)
+        return story
 
     # ------------------------------------------------------------ selection
 
@@ -583,6 +597,49 @@ class ExtractiveWriter:
         v = plan.vectors[[n - 1 for n in numbers]].mean(axis=0)
         norm = float(np.linalg.norm(v))
         return v / norm if norm else None
+
+
+def introduce_names(story: WrittenStory, plan: StoryPlan) -> None:
+    """Give a person their full name where the story first mentions them by surname alone.
+
+    Reporters introduce "Fire Chief Dario Mennick" once and write "Mennick said" after; a story
+    that picks only the later sentence leaves the reader asking who Mennick is. The full name
+    comes from the same article, so the edited sentence says nothing its source does not.
+    """
+    by_text = {s.clean: s for s in plan.sentences}
+    full_names: dict[int, dict[str, str]] = {}  # article → surname → full name
+    for s in plan.sentences:
+        if s.facts is None:
+            continue
+        for m in s.facts.mentions:
+            parts = m.text.split()
+            if m.kind == "person" and len(parts) >= 2 and parts[-1][:1].isupper():
+                names = full_names.setdefault(s.article, {})
+                if len(parts) > len(names.get(parts[-1], "").split()):
+                    names[parts[-1]] = m.text
+    introduced: set[str] = set()
+    for sentence in story.all_sentences():
+        source = by_text.get(sentence.text)
+        names = full_names.get(source.article, {}) if source else {}
+        text = sentence.text
+        # "Sergeant Milo Kerrigan" already names him: a run of capitalised words ending in the
+        # surname is a name given in full (or with a title), never to be expanded again.
+        named_here = {m.group(0).split()[-1] for m in _NAME_RUN.finditer(text)}
+        for surname, full in names.items():
+            if surname in introduced or not re.search(rf"\b{re.escape(surname)}\b", text):
+                continue
+            if full not in text and surname not in named_here:
+                # "the Oddny family", "the Vargas": a family, not the person the source named
+                text = re.sub(rf"(?<![Tt]he )\b{re.escape(surname)}\b(?!['’]?s? (?:family|"
+                              rf"families|household|brothers|sisters|clan)\b)", full, text,
+                              count=1)
+            introduced.add(surname)
+        sentence.text = text
+        introduced.update(m.group(0).split()[-1] for m in _NAME_RUN.finditer(text))
+
+
+# Runs of capitalised words: a name written in full introduces its surname.
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
 
 
 def _factory(settings, store) -> ExtractiveWriter:
