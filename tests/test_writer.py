@@ -190,12 +190,15 @@ def test_a_person_first_met_by_surname_gets_the_full_name_from_the_same_article(
         outlet="Harbour Wire", published_at=T0, id=7,
         text=("Harbour master Ilse Varga closed the north quay at Skellan on Tuesday after a "
               "section of its wall gave way. \"Nobody was on the quay, and that was luck,\" "
-              "Varga said. The Varga family has run the harbour office since 1961."))
+              "Varga said. The Varga family has run the harbour office since 1961. Varga's Chandlery "
+              "on the quay was not damaged."))
     plan = writer.plan([article])
-    quote, family = plan.sentences[1].clean, plan.sentences[2].clean
-    story = WrittenStory(headline="Quay wall gives way", lede=[CitedSentence(quote, [1])],
-                         background=[CitedSentence(family, [1]), CitedSentence(quote, [1])])
+    quote, family, shop = (plan.sentences[k].clean for k in (1, 2, 3))
+    story = WrittenStory(headline="Quay wall gives way", lede=[CitedSentence(shop, [1])],
+                         background=[CitedSentence(family, [1]), CitedSentence(quote, [1]),
+                                     CitedSentence(quote, [1])])
     introduce_names(story, plan)
-    assert story.lede[0].text.endswith('luck," Ilse Varga said.')  # who Varga is, at first mention
+    assert story.lede[0].text.startswith("Varga's Chandlery")  # a business keeps its name
     assert story.background[0].text.startswith("The Varga family")  # a family stays a family
-    assert story.background[1].text.endswith('luck," Varga said.')  # introduced once, not again
+    assert story.background[1].text.endswith('luck," Ilse Varga said.')  # who Varga is
+    assert story.background[2].text.endswith('luck," Varga said.')  # introduced once only

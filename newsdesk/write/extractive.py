@@ -434,7 +434,10 @@ class ExtractiveWriter:
                     changed = True
                     break
         del lede_s
-        chains.sort(key=lambda c: (-max(plan.unit_of(n).salience for n in c), c[0]))
+        # In order of events, then of importance: what happened on the first day before what
+        # a later report added ("the crossing reopened on Tuesday" after the closure).
+        chains.sort(key=lambda c: (_event_day(plan.sentence(c[0])),
+                                   -max(plan.unit_of(n).salience for n in c), c[0]))
         return lede_chain + [n for chain in chains for n in chain]
 
     def _resolved_in_order(self, plan: StoryPlan, ordered: list[int]) -> list[int]:
@@ -599,6 +602,16 @@ class ExtractiveWriter:
         return v / norm if norm else None
 
 
+def _event_day(s: SourceSentence) -> str:
+    """The day a sentence tells of: the earliest day it names up to its publish day, else the
+    day it was published ("" when neither is known, which sorts first)."""
+    published = s.published_at.date().isoformat() if s.published_at else ""
+    days = [m.value for m in (s.facts.mentions if s.facts is not None else [])
+            if m.kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.value)
+            and (not published or m.value <= published)]
+    return min(days) if days else published
+
+
 def introduce_names(story: WrittenStory, plan: StoryPlan) -> None:
     """Give a person their full name where the story first mentions them by surname alone.
 
@@ -607,39 +620,71 @@ def introduce_names(story: WrittenStory, plan: StoryPlan) -> None:
     comes from the same article, so the edited sentence says nothing its source does not.
     """
     by_text = {s.clean: s for s in plan.sentences}
-    full_names: dict[int, dict[str, str]] = {}  # article → surname → full name
+    people: dict[int, dict[str, str]] = {}  # article → surname → full name (named entities)
+    runs: dict[int, dict[str, str]] = {}  # article → surname → capitalised run ending in it
     for s in plan.sentences:
-        if s.facts is None:
-            continue
-        for m in s.facts.mentions:
-            parts = m.text.split()
-            if m.kind == "person" and len(parts) >= 2 and parts[-1][:1].isupper():
-                names = full_names.setdefault(s.article, {})
-                if len(parts) > len(names.get(parts[-1], "").split()):
-                    names[parts[-1]] = m.text
+        for m in (s.facts.mentions if s.facts is not None else []):
+            if m.kind == "person":
+                _keep_longest(people.setdefault(s.article, {}), m.text)
+        for m in _NAME_RUN.finditer(s.clean):
+            words = m.group(0).split()
+            if m.start() == 0 and words[0] in _NOT_NAME_START:
+                words = words[1:]
+            _keep_longest(runs.setdefault(s.article, {}), " ".join(words))
+    known = {surname for names in (*people.values(), *runs.values()) for surname in names}
     introduced: set[str] = set()
     for sentence in story.all_sentences():
         source = by_text.get(sentence.text)
-        names = full_names.get(source.article, {}) if source else {}
         text = sentence.text
-        # "Sergeant Milo Kerrigan" already names him: a run of capitalised words ending in the
-        # surname is a name given in full (or with a title), never to be expanded again.
-        named_here = {m.group(0).split()[-1] for m in _NAME_RUN.finditer(text)}
-        for surname, full in names.items():
-            if surname in introduced or not re.search(rf"\b{re.escape(surname)}\b", text):
-                continue
-            if full not in text and surname not in named_here:
-                # "the Oddny family", "the Vargas": a family, not the person the source named
-                text = re.sub(rf"(?<![Tt]he )\b{re.escape(surname)}\b(?!['’]?s? (?:family|"
-                              rf"families|household|brothers|sisters|clan)\b)", full, text,
-                              count=1)
-            introduced.add(surname)
+        if source is not None:
+            speakers = {m.group("name") or m.group("after")
+                        for m in _SURNAME_SPEAKS.finditer(text)}
+            for surname in sorted(set(people.get(source.article, {})) | speakers):
+                full = people.get(source.article, {}).get(surname) or \
+                    runs.get(source.article, {}).get(surname)
+                if not full or surname in introduced or _named_in_full(surname, text):
+                    continue
+                expanded = _expand_first(surname, full, text)
+                if expanded != text:
+                    text = expanded
+                    introduced.add(surname)
         sentence.text = text
-        introduced.update(m.group(0).split()[-1] for m in _NAME_RUN.finditer(text))
+        introduced.update(n for n in known if _named_in_full(n, text))
+
+
+def _named_in_full(surname: str, text: str) -> bool:
+    """"Sergeant Milo Kerrigan", "Teodor Halloran's": the surname after another capitalised
+    word is a name given in full (or with a title), never to be expanded again."""
+    return any(m.group(1) not in _NOT_NAME_START for m in re.finditer(
+        rf"\b([A-Z][\w'’.-]*)\s+{re.escape(surname)}\b", text))
+
+
+def _expand_first(surname: str, full: str, text: str) -> str:
+    # "the Oddny family", "the Vargas": a family, not the person the source named;
+    # "Oddny's Bakery": the name of a business
+    pattern = re.compile(rf"(?<![Tt]he )\b{re.escape(surname)}\b(?!['’]?s? (?:family|"
+                         rf"families|household|brothers|sisters|clan)\b|['’]s [A-Z])")
+    m = pattern.search(text)
+    return text if m is None else text[:m.start()] + full + text[m.end():]
+
+
+def _keep_longest(names: dict[str, str], name: str) -> None:
+    name = re.sub(r"['’]s?$", "", name)
+    parts = name.split()
+    if 2 <= len(parts) <= 5 and parts[-1][:1].isupper() and \
+            len(parts) > len(names.get(parts[-1], "").split()):
+        names[parts[-1]] = name
 
 
 # Runs of capitalised words: a name written in full introduces its surname.
 _NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
+# Capitalised only because a sentence starts with them.
+_NOT_NAME_START = {"The", "A", "An", "In", "On", "At", "But", "And", "When", "After", "Before",
+                   "Tonight", "Today", "Yesterday", "Earlier", "Later", "Then", "As", "If"}
+# A surname alone as the speaker: '…," Varga said', 'said Varga', 'according to Varga'.
+_SURNAME_SPEAKS = re.compile(
+    r"(?:^|[,”\"]\s*)(?P<name>[A-Z][a-z][\w'’-]*)(?=\s+(?:said|says|added|adds|told|wrote|"
+    r"explained|warned)\b)|\b(?:said|according to)\s+(?P<after>[A-Z][a-z][\w'’-]*)\b(?!\s+[A-Z])")
 
 
 def _factory(settings, store) -> ExtractiveWriter:
