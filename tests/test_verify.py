@@ -96,6 +96,70 @@ def test_invented_facts_fail_with_a_reason(verifier, claim, citations, needle):
     assert verdict.evidence  # the sentences it was judged against
 
 
+def test_naming_the_cited_outlet_is_attribution(verifier):
+    verdict = verifier.check("Three soldiers died in a drone attack on an army barracks near "
+                             "Northvale on Monday morning, the Coastline Wire reported.", [2])
+    assert verdict.supported, verdict.reason
+    # An outlet the claim does not cite is still a name its sources lack.
+    verdict = verifier.check("Three soldiers died in a drone attack on an army barracks near "
+                             "Northvale on Monday morning, the Harbour Gazette reported.", [2])
+    assert not verdict.supported
+
+
+def test_curly_and_straight_apostrophes_are_one_name():
+    source = SourceDoc(1, "Harbour Gazette", "Inspector Aoife O'Malley said the pier would "
+                       "reopen on Friday after repairs to the Karsh ferry ramp.",
+                       datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verdict = Verifier([source]).check("Inspector Aoife O’Malley said the pier would reopen "
+                                       "after repairs to the ferry ramp.", [1])
+    assert verdict.supported, verdict.reason
+
+
+@pytest.mark.parametrize("claim,needle", [
+    # a capitalised name the entity recogniser may miss: no cited source has it in any form
+    ("Two soldiers were killed after a drone struck the Karsh barracks of Velmora on Monday.",
+     "Velmora"),
+    # an opposite of what the matching sentence says
+    ("The harbour office said the Karsh ferry ramp would get a permanent repair before the "
+     "winter storms.", "permanent"),
+])
+def test_unknown_names_and_opposites_fail(verifier, claim, needle):
+    harbour = SourceDoc(3, "Harbour Gazette", "The Karsh ferry ramp will get a temporary repair "
+                        "before the winter storms, the harbour office said on Monday.",
+                        datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verdict = Verifier([GAZETTE, WIRE, harbour],
+                       embedder=verifier.embedder).check(claim, [1, 2, 3])
+    assert not verdict.supported
+    assert needle.lower() in verdict.reason.lower(), verdict.reason
+
+
+def test_acronyms_of_spelled_out_names_pass():
+    source = SourceDoc(1, "Harbour Gazette", "The Karsh Ferry Company said on Monday that its "
+                       "chief executive officer, Ines Varga, would step down in March.",
+                       datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verdict = Verifier([source]).check("Ines Varga, the CEO of the Karsh Ferry Company, will "
+                                       "step down in March, the company said.", [1])
+    assert verdict.supported, verdict.reason
+
+
+def test_broken_decimals_in_tokenised_text_are_one_figure():
+    source = SourceDoc(1, "Harbour Gazette", "Around 1. 3 billion people watched the final, "
+                       "the broadcaster said on Monday.", datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verifier = Verifier([source])
+    assert verifier.check("Around 1.3 billion people watched the final.", [1]).supported
+    assert not verifier.check("Around 1.8 billion people watched the final.", [1]).supported
+
+
+def test_partial_copy_that_changes_the_rest_fails(verifier):
+    # The first half word for word from [1], the rest re-joined from elsewhere: every name and
+    # value is in the sources, but the sentence says something neither source does.
+    verdict = verifier.check("Two soldiers were killed and one was in critical condition after "
+                             "the Northern Front militia denied involvement.", [1, 2])
+    assert not verdict.supported
+    assert "follows part of [1]" in verdict.reason, verdict.reason
+    assert 0.3 <= verdict.features["copied"] < 0.8
+
+
 def test_reason_names_what_the_sources_say(verifier):
     verdict = verifier.check("Two soldiers were killed after a drone struck the Karsh barracks "
                              "on Saturday.", [1])

@@ -23,6 +23,8 @@ _TOKENISED = re.compile(r"\w \, \w|\w \. [A-Za-z]|\w \: \w|\w \'s\b|\w n't\b")
 
 
 _SPACED_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3}), (\d{3})(?![\d,])")
+_BROKEN_DECIMAL = re.compile(r"(?<![\d.,])(\d{1,3})\. (\d+)(?=\s?(?:%|per ?cent|million|billion|"
+                             r"trillion|[a-z]))")
 _MONTH_BEFORE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
                            r"\s+$")
 
@@ -43,6 +45,10 @@ def untokenise(text: str) -> str:
     text = _SPACED_THOUSANDS.sub(_join_thousands, text)
     text = re.sub(r"([$£€]) (\d)", r"\1\2", text)
     text = re.sub(r"(\d) \. (\d)", r"\1.\2", text)  # "2 . 4": never a sentence break
+    # "1. 3 billion", "98. 7 per cent": a decimal broken by a tokeniser. Edited copy does not
+    # start a sentence with a figure (style books spell it out), so a short number, a full
+    # stop and more digits before a lower-case word or a unit is one figure, not two sentences.
+    text = _BROKEN_DECIMAL.sub(r"\1.\2", text)
     if len(_TOKENISED.findall(text)) < 2:
         return text
     text = re.sub(r"(?<![\d,.])(\d{1,3}) ?, (\d{3})(?!\d)", r"\1,\2", text)
