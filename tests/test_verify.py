@@ -142,6 +142,20 @@ def test_acronyms_of_spelled_out_names_pass():
     assert verdict.supported, verdict.reason
 
 
+def test_a_changed_outcome_is_named_as_the_outcome_not_as_a_missing_count():
+    injured = SourceDoc(1, "Harbour Gazette", "Five other people, including three firefighters, "
+                        "were injured in the fire.", datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verdict = Verifier([injured]).check("Five other people, including three firefighters, "
+                                        "were killed in the fire.", [1])
+    assert not verdict.supported
+    assert "'killed'" in verdict.reason and "number" not in verdict.reason
+    # with a killed count of its own in the sources, a count moved onto it is a wrong count
+    both = SourceDoc(1, "Harbour Gazette", "Two workers were killed in the fire on Monday, and "
+                     "five people were injured.", datetime(2026, 11, 17, 9, tzinfo=UTC))
+    verdict = Verifier([both]).check("Five people were killed in the fire on Monday.", [1])
+    assert not verdict.supported and "number 'Five'" in verdict.reason
+
+
 def test_broken_decimals_in_tokenised_text_are_one_figure():
     source = SourceDoc(1, "Harbour Gazette", "Around 1. 3 billion people watched the final, "
                        "the broadcaster said on Monday.", datetime(2026, 11, 17, 9, tzinfo=UTC))

@@ -462,6 +462,13 @@ class Verifier:
             if m.kind in {"number", "money", "percent"}:
                 found = self._find_number(m, everything)
                 local = self._find_number(m, evidence)
+                if not local and m.event and self._find_number(m, evidence, any_event=True) \
+                        and not any(o.kind == "event" and o.value == m.event
+                                    for s in everything for o in s.facts.mentions):
+                    # "Five people killed" where the sources have five injured and nobody
+                    # killed: the count is theirs, the outcome is not, and the outcome's own
+                    # check fails the claim. (Where anyone was killed, the count is wrong.)
+                    continue
             elif m.kind in {"person", "org", "place", "other_entity"}:
                 found = self._find_name(m, everything)
                 # Near the evidence, part of the name will do ("Silva" for "David Silva").
@@ -609,7 +616,7 @@ class Verifier:
         return [(text, n) for text, numbers in out.items() for n in sorted(numbers)]
 
     @staticmethod
-    def _find_number(m: Mention, sentences: list[_Sentence]) -> bool:
+    def _find_number(m: Mention, sentences: list[_Sentence], any_event: bool = False) -> bool:
         for s in sentences:
             for other in s.facts.mentions:
                 if other.kind not in {m.kind} and not (
@@ -620,7 +627,7 @@ class Verifier:
                 if m.kind == "number" and m.noun and other.noun and not _noun_overlap(
                         m.noun, other.noun) and not set(stems(m.noun)) <= s.stem_set:
                     continue
-                if m.event and other.event and m.event != other.event:
+                if m.event and other.event and m.event != other.event and not any_event:
                     continue
                 return True
             # A year or a number the extractor read as something else: the digits will do.
