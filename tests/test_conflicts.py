@@ -76,6 +76,39 @@ def test_a_source_that_mentions_both_values_is_not_in_conflict():
     assert counts == []
 
 
+def _report(n: int, outlet: str, text: str) -> Article:
+    return Article(f"https://x.example/{n}", "Harbour report", text, outlet=outlet,
+                   published_at=datetime(2026, 11, 20, 18, tzinfo=UTC), id=n)
+
+
+def test_days_of_different_happenings_are_not_a_disagreement():
+    critics = _report(1, "Ridge Daily", "Councillors on Wednesday criticised a report on the "
+                      "Karsh harbour, saying it ignored the fishing fleet.")
+    release = _report(2, "Valley Post", "The port authority released its report on the Karsh "
+                      "harbour on Tuesday, proposing a new breakwater.")
+    assert [c.kind for c in find_conflicts([critics, release])] == []
+    # the same happening dated two ways is one
+    other = _report(3, "Bay Times", "The port authority released its report on the Karsh "
+                    "harbour on Monday, proposing a new breakwater.")
+    assert [c.kind for c in find_conflicts([release, other])] == ["day"]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("About 2,000 homes were flooded in Greyharbour.", "Some 2,140 homes were flooded."),
+    ("The bill passed with 316 votes.", "The bill passed by a 316-301 vote."),
+])
+def test_a_rounded_count_or_a_vote_split_is_the_same_count(first, second):
+    assert find_conflicts([_report(1, "Ridge Daily", first), _report(2, "Valley Post", second)]) \
+        == []
+
+
+def test_counted_nouns_are_named_in_the_plural():
+    conflicts = find_conflicts([
+        _report(1, "Ridge Daily", "Five children sang at the harbour concert."),
+        _report(2, "Valley Post", "Seven children sang at the harbour concert.")])
+    assert conflicts and "children" in conflicts[0].subject + conflicts[0].summary
+
+
 def test_source_docs_keep_their_own_numbers():
     docs = [SourceDoc(4, "Harbour Gazette", GAZETTE.text, GAZETTE.published_at),
             SourceDoc(9, "Coastline Wire", WIRE.text, WIRE.published_at)]

@@ -50,6 +50,7 @@ class Mention:
     start: int = 0  # character offsets in the sentence
     end: int = 0
     event: str = ""  # numbers: the outcome class they count ("killed", "injured"), if any
+    verb: str = ""  # dates: the lemma of the verb they hang from ("come" in "came on Monday")
 
 
 @dataclass
@@ -320,6 +321,7 @@ class _RawDate:
     end: int
     weekday: int = -1
     direction: int = 0  # -1 past, +1 future, 0 unknown (tense decides)
+    verb: str = ""  # the lemma of the verb the date hangs from, when the parse shows one
     offset_days: int = 0  # relative: days from the publish day
     year: int = 0
     month: int = 0
@@ -794,20 +796,22 @@ _PLAN_VERBS = {"expect", "plan", "schedule", "set", "due", "aim", "hope", "inten
 
 
 def _with_tense(raw: _RawDate, doc) -> _RawDate:
-    """``raw`` with the direction its own verb gives, where the sentence's cue words mislead.
+    """``raw`` with the verb it hangs from and the direction that verb gives.
 
     "The minister, who will visit next month, said on Sunday …" is past on Sunday although the
     sentence has a "will": the verb a weekday hangs from decides, not the whole sentence.
-    Unknown (0) when the parse gives no tensed verb; the sentence's cues decide then.
+    The direction stays unknown (0) when the parse gives no tensed verb; the sentence's cue
+    words decide then.
     """
-    if raw.kind not in {"weekday", "mdy"} or raw.direction:
-        return raw
     token = next((t for t in doc if t.idx <= raw.start < t.idx + len(t)), None)
     steps = 0
     while token is not None and token.pos_ not in {"VERB", "AUX"} and steps < 6:
         token = None if token.head is token else token.head
         steps += 1
     if token is None or token.pos_ not in {"VERB", "AUX"}:
+        return raw
+    raw = replace(raw, verb=token.lemma_.lower())
+    if raw.kind not in {"weekday", "mdy"} or raw.direction:
         return raw
     auxes = {c.lower_ for c in token.children if c.dep_ in {"aux", "auxpass"}}
     if auxes & _FUTURE_AUX or token.lower_ in _FUTURE_AUX:
@@ -961,6 +965,8 @@ def extract_facts(sentences: list[str], published_at: datetime | None = None
         seen = set()
         for raw in analysis.raw_dates:
             for mention in _resolve(raw, analysis.future, published_at):
+                if mention.kind == "date" and raw.verb:
+                    mention = replace(mention, verb=raw.verb)
                 key = (mention.kind, mention.value)
                 if key not in seen:
                     seen.add(key)

@@ -39,7 +39,10 @@ _GENERIC_NOUNS = {"day", "week", "month", "year", "hour", "minute", "second", "t
                   "percent", "point", "mile", "kilometre", "kilometer", "meter", "metre", "foot",
                   "feet", "inch", "dollar", "euro", "pound", "other", "side", "way", "part",
                   "person", "people", "one", "term", "round", "crown", "krone", "franc", "yen",
-                  "cent", "tonne", "ton", "litre", "liter", "gallon", "kilogram", "kg"}
+                  "cent", "tonne", "ton", "litre", "liter", "gallon", "kilogram", "kg", "min",
+                  "mins", "hr", "hrs", "sec", "secs", "km", "mph"}
+_IRREGULAR_PLURALS = {"child": "children", "man": "men", "woman": "women", "person": "people",
+                      "foot": "feet", "tooth": "teeth", "mouse": "mice", "goose": "geese"}
 _VAGUE = {"dozens", "hundreds", "thousands", "millions", "billions", "scores", "several", "tens"}
 # Words that mark a count as an update of an earlier one ("the death toll rose to four").
 _REVISION = re.compile(r"\b(?:rose|risen|climbed|increased|jumped|grew|went up|rising|climbing)"
@@ -78,6 +81,10 @@ class _Finding:
     text: str  # the value as the source puts it
     also: set[str]  # every comparable value of this slot the article gives anywhere
     revision: bool = False  # the sentence giving the value marks it as an update
+    # What the value is about, beyond its kind: for a day, the verb it hangs from. Two outlets
+    # that date different happenings ("trashed the report on Friday", "released it on
+    # Thursday") do not disagree; two that date the same one ("came ashore") may.
+    about: str = ""
 
 
 def _docs(sources: Sequence[Article] | Sequence[SourceDoc]) -> list[_Doc]:
@@ -120,8 +127,8 @@ def _findings(doc: _Doc, earliest: datetime | None = None) -> list[_Finding]:
                 counts.setdefault(("noun", m.noun), []).append((m.value, m.text, revision))
     for (kind, what), values in counts.items():
         first_value, first_text, revision = values[0]
-        subject = _SUBJECTS.get(what, f"the number of {what}s") if kind == "count" else \
-            f"the number of {what}s"
+        subject = _SUBJECTS.get(what, f"the number of {_plural(what)}") if kind == "count" \
+            else f"the number of {_plural(what)}"
         out.append(_Finding("count", subject, first_value, first_text,
                             {v for v, _, _ in values}, revision))
     lede = doc.facts[:_LEDE]
@@ -134,16 +141,17 @@ def _findings(doc: _Doc, earliest: datetime | None = None) -> list[_Finding]:
     # the day: named days and dates only ("this morning" dates the report, not the event)
     days = [(m.value, m.text) for sf in doc.facts for m in sf.mentions if m.kind == "date"
             and len(m.value) == 10 and not _RELATIVE_DAY.match(m.text)]
-    lede_days = [(m.value, m.text) for sf in lede for m in sf.mentions if m.kind == "date"
-                 and len(m.value) == 10 and not _RELATIVE_DAY.match(m.text)]
+    lede_days = [(m.value, m.text, m.verb) for sf in lede for m in sf.mentions
+                 if m.kind == "date" and len(m.value) == 10 and not _RELATIVE_DAY.match(m.text)]
     if doc.published_at is not None:
         own = doc.published_at.date().isoformat()
         follow_up = earliest is not None and doc.published_at - earliest >= timedelta(hours=12)
         # A day ahead is a plan ("will meet on Monday"); a follow-up's own day is its news.
-        lede_days = [(v, t) for v, t in lede_days if v <= own and not (follow_up and v == own)]
+        lede_days = [(v, t, verb) for v, t, verb in lede_days
+                     if v <= own and not (follow_up and v == own)]
     if lede_days:
-        out.append(_Finding("day", "the day", lede_days[0][0], lede_days[0][1],
-                            {v for v, _ in days}))
+        value, text, verb = lede_days[0]
+        out.append(_Finding("day", "the day", value, text, {v for v, _ in days}, about=verb))
     # the place, where a numbered one pins it down: "Pier 4", "Platform 2"
     numbered: dict[str, list[tuple[str, str]]] = {}
     for sf in doc.facts:
@@ -239,13 +247,14 @@ def find_conflicts(sources: Sequence[Article] | Sequence[SourceDoc]) -> list[Con
     docs = _docs(sources)
     if len(docs) < 2:
         return []
-    slots: dict[tuple[str, str], list[tuple[_Doc, _Finding]]] = {}
+    slots: dict[tuple[str, str, str], list[tuple[_Doc, _Finding]]] = {}
     earliest = min((d.published_at for d in docs if d.published_at), default=None)
     for doc in docs:
         for finding in _findings(doc, earliest):
-            slots.setdefault((finding.kind, finding.subject), []).append((doc, finding))
+            slots.setdefault((finding.kind, finding.subject, finding.about), []).append(
+                (doc, finding))
     conflicts: list[Conflict] = []
-    for (kind, subject), entries in slots.items():
+    for (kind, subject, _), entries in slots.items():
         if len({f.key for _, f in entries}) < 2:
             continue
         # Disagreement needs each side's value to be absent from the other side's article.
@@ -263,6 +272,8 @@ def find_conflicts(sources: Sequence[Article] | Sequence[SourceDoc]) -> list[Con
                 if kind == "place":
                     a_has_b = a_has_b or any(_place_in(b, d) for d, _ in groups[a])
                     b_has_a = b_has_a or any(_place_in(a, d) for d, _ in groups[b])
+                if kind == "count" and _same_count(a, b):
+                    continue
                 if not a_has_b and not b_has_a:
                     disagree = True
         if not disagree:
@@ -278,6 +289,39 @@ def find_conflicts(sources: Sequence[Article] | Sequence[SourceDoc]) -> list[Con
     order = {"count": 0, "day": 1, "time": 2, "place": 3, "attribution": 4}
     conflicts.sort(key=lambda c: (order.get(c.kind, 9), c.subject))
     return conflicts
+
+
+def _plural(noun: str) -> str:
+    words = noun.split()
+    last = words[-1]
+    if last in _IRREGULAR_PLURALS:
+        last = _IRREGULAR_PLURALS[last]
+    elif re.search(r"(?:s|x|z|ch|sh)$", last):
+        last += "es"
+    elif re.search(r"[^aeiou]y$", last):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return " ".join(words[:-1] + [last])
+
+
+def _same_count(a: str, b: str) -> bool:
+    """Two ways of giving one count: a vote split that contains the other figure ("316" and
+    "316-301"), or a round figure and a precise one within a tenth of it ("10,000 migrants",
+    "10,503"): outlets round, they do not disagree."""
+    for split, single in ((a, b), (b, a)):
+        if re.fullmatch(r"\d+-\d+", split) and single in split.split("-"):
+            return True
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    rounder, precise = (x, y) if _round(x) and not _round(y) else (y, x)
+    return _round(rounder) and rounder > 0 and abs(rounder - precise) <= 0.1 * rounder
+
+
+def _round(x: float) -> bool:
+    return x >= 100 and x % 100 == 0
 
 
 def _comparable_counts(subject: str, groups: dict[str, list[tuple[_Doc, _Finding]]]) -> bool:
