@@ -186,6 +186,14 @@ def test_find_quotes_with_speakers_resolved_to_full_names():
         assert ARTICLE[q.start:q.end] == q.text
 
 
+def test_a_pronoun_speaker_is_never_a_name_inside_the_quote():
+    quotes = find_quotes(
+        "Harbour master Ilse Varga said her office had opened an inquiry.\n\n"
+        "\"We will examine whether Oskar Brandt kept the quay safe, as the law requires,\" "
+        "she said.")
+    assert [(q.speaker, q.text[:20]) for q in quotes] == [("Ilse Varga", "We will examine whet")]
+
+
 def test_find_quotes_unknown_speaker_is_empty():
     quotes = find_quotes('The banner read "no more closures in our town" in red letters.')
     assert [q.speaker for q in quotes] == [""]

@@ -1036,11 +1036,16 @@ def _person_names(facts: list[SentenceFacts], offsets: list[tuple[str, int, int]
     return names
 
 
-def _full_name(name: str, before: int, people: list[tuple[int, str]]) -> str:
-    """A surname or pronoun resolved to the fullest name the article uses for that person."""
+def _full_name(name: str, before: int, people: list[tuple[int, str]],
+               quoted: list[tuple[int, int]] = ()) -> str:
+    """A surname or pronoun resolved to the fullest name the article uses for that person.
+
+    A pronoun stands for the last person named before it outside quotation marks: in
+    '"… whether Vellum protected it," she said', she is not Vellum.
+    """
     bare = re.sub(r"^(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt)\.?\s+", "", name)
     if bare.lower() in _PRONOUNS:
-        earlier = [n for pos, n in people if pos < before]
+        earlier = [n for pos, n in people if pos < before and not _overlaps(pos, pos + 1, quoted)]
         if not earlier:
             return ""
         bare = earlier[-1]
@@ -1112,7 +1117,7 @@ def find_quotes(article_text: str) -> list[FoundQuote]:
         if words < 4 and not speaker:
             continue
         if speaker:
-            resolved = _full_name(speaker, speaker_pos, people) if (
+            resolved = _full_name(speaker, speaker_pos, people, quote_spans) if (
                 speaker.lower() in _PRONOUNS or len(speaker.split()) == 1
                 or re.match(r"(?:Mr|Mrs|Ms|Dr)\.?\s", speaker)) else speaker
             speaker = resolved or ("" if speaker.lower() in _PRONOUNS else speaker)
