@@ -11,7 +11,7 @@ from newsdesk.models import CitedSentence, Quote, StorySource
 from newsdesk.understand.embed import get_embedder
 from newsdesk.write.conformance import check_story, check_writer
 from newsdesk.write.extractive import ExtractiveWriter
-from tests.writer_fixtures import FERRY_LOCAL, FERRY_WIRE, demo_event, demo_event_ids
+from tests.writer_fixtures import FERRY_LOCAL, FERRY_WIRE, demo_event, demo_event_ids, demo_truth
 
 # Stories with conflicts, revised tolls, quotes, syndication and a wire dateline.
 QUICK = ("e01", "e02", "e12")
@@ -120,3 +120,18 @@ def test_a_writer_that_breaks_the_contract_fails_the_suite():
 
     with pytest.raises(AssertionError, match="breaks the writer contract"):
         check_writer(Inventor(), [[FERRY_WIRE, FERRY_LOCAL]], words=120)
+
+
+@pytest.mark.slow
+def test_no_quote_in_the_demo_week_is_pinned_on_the_wrong_speaker(writer):
+    truth = {q["text"]: q["speaker"] for q in demo_truth()["quotes"]}
+    published = 0
+    for event in demo_event_ids():
+        for quote in writer.write(demo_event(event), words=200).quotes:
+            said = next((speaker for text, speaker in truth.items()
+                         if quote.text in text or text in quote.text), None)
+            assert said is not None, f"quote not in the demo's truth: {quote.text}"
+            # the same person, perhaps with a title: "Station Commander Kit Abernethy"
+            assert quote.speaker.endswith(said), f"{quote.text!r}: {quote.speaker!r}, by {said!r}"
+            published += 1
+    assert published >= 30  # most events carry quotes: the check is not vacuous

@@ -35,6 +35,7 @@ from newsdesk.models import (
     WrittenStory,
 )
 from newsdesk.understand.embed import Embedder
+from newsdesk.understand.facts import looks_like_person
 from newsdesk.write.base import (
     finish,
     register_writer,
@@ -112,8 +113,6 @@ _QUOTED = re.compile(r"[\"“][^\"”]*[\"”]")
 _NOT_AN_EVENT = re.compile(r"\b(?:will|would|could|should|expected|plans?|planned|scheduled|"
                            r"due|until|by|before|since|from|next|later|deadline)\b",
                            re.IGNORECASE)
-_PRONOUN_SPEAKERS = {"he", "she", "they", "it", "i", "we", "you", "him", "her", "them",
-                     "his", "their", "one", "someone", "who"}
 
 
 _WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|"
@@ -517,7 +516,9 @@ class ExtractiveWriter:
         for q in plan.quotes:
             speaker = q.speaker.strip()
             words = len(q.text.split())
-            if not speaker or speaker.lower() in _PRONOUN_SPEAKERS or not 6 <= words <= 60:
+            # Only a speaker a reader can place: a quote pinned on a role, a lone word or an
+            # organisation may be pinned on the wrong one.
+            if not looks_like_person(speaker) or not 6 <= words <= 60:
                 continue
             if q.text in body_text:
                 continue
