@@ -579,8 +579,7 @@ class ExtractiveWriter:
             if s.facts is None or s.opening is not None or s.number in used or \
                     s.disputed.startswith("disputed") or s.clean.startswith(("\"", "“")):
                 continue
-            days = {m.value for m in s.facts.mentions
-                    if m.kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.value)}
+            days = set(_days_named(s))
             if len(days) != 1:
                 continue  # a sentence naming two days does not date one event
             day = days.pop()
@@ -603,13 +602,17 @@ class ExtractiveWriter:
         return v / norm if norm else None
 
 
+def _days_named(s: SourceSentence) -> list[str]:
+    """The whole days (ISO dates) a sentence names, resolved against its publish time."""
+    return [m.value for m in (s.facts.mentions if s.facts is not None else [])
+            if m.kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.value)]
+
+
 def _event_day(s: SourceSentence) -> str:
     """The day a sentence tells of: the earliest day it names up to its publish day, else the
     day it was published ("" when neither is known, which sorts first)."""
     published = s.published_at.date().isoformat() if s.published_at else ""
-    days = [m.value for m in (s.facts.mentions if s.facts is not None else [])
-            if m.kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", m.value)
-            and (not published or m.value <= published)]
+    days = [d for d in _days_named(s) if not published or d <= published]
     return min(days) if days else published
 
 
